@@ -1,0 +1,125 @@
+"""What the three attention layers share: call signature, checks and masks.
+
+Shape legend: B batch, T query length, S key length, D width.
+"""
+
+import keras
+from keras import ops
+
+from keras_attention.ops import causal_mask, merge_attention_masks
+
+
+class BaseAttention(keras.layers.Layer):
+    """Base of `AdditiveAttention`, `DotProductAttention`, `MultiHeadAttention`.
+
+    Subclasses implement `_attend(query, key, value, mask, is_causal,
+    return_attention_scores, training)`; this class validates the inputs and
+    merges the Keras masks, explicit masks and the causal mask.
+
+    Args:
+        dropout: dropout rate on the attention weights.
+        **kwargs: forwarded to `keras.layers.Layer`.
+    """
+
+    def __init__(self, dropout=0.0, **kwargs):
+        super().__init__(**kwargs)
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(
+                f"`dropout` must be in [0, 1). Received: dropout={dropout}"
+            )
+        self.dropout = dropout
+        self.supports_masking = True
+        self._weights_dropout = keras.layers.Dropout(dropout, dtype=self.dtype_policy)
+
+    def call(
+        self,
+        query,
+        value,
+        key=None,
+        query_mask=None,
+        value_mask=None,
+        key_mask=None,
+        attention_mask=None,
+        use_causal_mask=False,
+        return_attention_scores=False,
+        training=None,
+    ):
+        key = value if key is None else key
+        self._check_inputs(query, value, key)
+        mask, is_causal = self._merge_masks(
+            query,
+            value,
+            query_mask,
+            value_mask,
+            key_mask,
+            attention_mask,
+            use_causal_mask,
+        )
+        return self._attend(
+            query, key, value, mask, is_causal, return_attention_scores, training
+        )
+
+    def _active_dropout(self, training):
+        """The weights dropout callable when it is active in this call, else None."""
+        if self.dropout > 0 and training:
+            return lambda weights: self._weights_dropout(weights, training=True)
+        return None
+
+    def _check_inputs(self, query, value, key):
+        for name, tensor in (("query", query), ("value", value), ("key", key)):
+            if len(tensor.shape) != 3:
+                raise ValueError(
+                    f"`{name}` must have rank 3 (batch, length, features). "
+                    f"Received: {name}.shape={tuple(tensor.shape)}"
+                )
+        key_length, value_length = key.shape[1], value.shape[1]
+        if None not in (key_length, value_length) and key_length != value_length:
+            raise ValueError(
+                "`key` and `value` must have the same length. Received: "
+                f"key.shape={tuple(key.shape)}, value.shape={tuple(value.shape)}"
+            )
+
+    def _merge_masks(
+        self,
+        query,
+        value,
+        query_mask,
+        value_mask,
+        key_mask,
+        attention_mask,
+        use_causal_mask,
+        cache_offset=None,
+        key_length=None,
+    ):
+        """Returns `(mask, is_causal)`: a (B, T, S) mask or None, and whether
+        the causal constraint is left to the kernel's causal flag."""
+        only_causal = (
+            use_causal_mask
+            and cache_offset is None
+            and query_mask is None
+            and value_mask is None
+            and key_mask is None
+            and attention_mask is None
+        )
+        if only_causal:
+            return None, True
+        key_mask = _and(value_mask, key_mask)
+        causal = None
+        if use_causal_mask:
+            key_length = ops.shape(value)[1] if key_length is None else key_length
+            causal = causal_mask(
+                ops.shape(query)[1],
+                key_length,
+                0 if cache_offset is None else cache_offset,
+            )
+        mask = merge_attention_masks(query_mask, key_mask, attention_mask, causal)
+        return mask, False
+
+    def compute_mask(self, inputs, previous_mask=None):
+        return previous_mask
+
+
+def _and(a, b):
+    if a is None or b is None:
+        return a if b is None else b
+    return ops.logical_and(ops.cast(a, "bool"), ops.cast(b, "bool"))

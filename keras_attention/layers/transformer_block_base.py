@@ -1,0 +1,165 @@
+"""What the encoder and decoder blocks share: arguments, feed-forward and the
+residual + layer-norm wrapping of each sublayer (post-LN or pre-LN).
+
+Shape legend: B batch, T length, E model width (d_model).
+"""
+
+import keras
+
+from keras_attention.layers.multi_head_attention import MultiHeadAttention
+
+
+class TransformerBlockBase(keras.layers.Layer):
+    """Base of `TransformerEncoderBlock` and `TransformerDecoderBlock`.
+
+    Args:
+        num_heads: attention heads; must divide the model width E, each head
+            having E // num_heads features as in the paper.
+        intermediate_dim: width of the feed-forward hidden layer (d_ff).
+        dropout: dropout rate of the residual branches and attention weights.
+        activation: activation of the feed-forward hidden layer.
+        layer_norm_epsilon: epsilon of the layer normalizations.
+        normalize_first: False for the paper's post-LN
+            (x = LN(x + f(x))), True for pre-LN (x = x + f(LN(x))).
+        kernel_initializer: initializer of the dense kernels.
+        bias_initializer: initializer of the dense biases.
+        **kwargs: forwarded to `keras.layers.Layer`.
+    """
+
+    def __init__(
+        self,
+        num_heads,
+        intermediate_dim,
+        dropout=0.0,
+        activation="relu",
+        layer_norm_epsilon=1e-5,
+        normalize_first=False,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        for name, number in (
+            ("num_heads", num_heads),
+            ("intermediate_dim", intermediate_dim),
+        ):
+            if not isinstance(number, int) or number <= 0:
+                raise ValueError(
+                    f"`{name}` must be a positive integer. Received: {name}={number!r}"
+                )
+        self.num_heads = num_heads
+        self.intermediate_dim = intermediate_dim
+        self.dropout = dropout
+        self.activation = keras.activations.get(activation)
+        self.layer_norm_epsilon = layer_norm_epsilon
+        self.normalize_first = normalize_first
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.bias_initializer = keras.initializers.get(bias_initializer)
+        self.supports_masking = True
+
+    def _model_width(self, inputs_shape):
+        width = inputs_shape[-1]
+        if width is None or width % self.num_heads:
+            raise ValueError(
+                "`num_heads` must divide the model width (the inputs' last "
+                f"dimension). Received: num_heads={self.num_heads}, "
+                f"inputs.shape={tuple(inputs_shape)}"
+            )
+        return width
+
+    def _initializers(self):
+        # Fresh copies, so seeded initializers differ between sublayers.
+        return {
+            "kernel_initializer": self.kernel_initializer.__class__.from_config(
+                self.kernel_initializer.get_config()
+            ),
+            "bias_initializer": self.bias_initializer,
+        }
+
+    def _build_attention(self, name, query_shape, value_shape):
+        width = self._model_width(query_shape)
+        attention = MultiHeadAttention(
+            num_heads=self.num_heads,
+            key_dim=width // self.num_heads,
+            dropout=self.dropout,
+            dtype=self.dtype_policy,
+            name=name,
+            **self._initializers(),
+        )
+        attention.build(query_shape, value_shape)
+        return attention, self._build_norm(f"{name}_layer_norm", query_shape)
+
+    def _build_norm(self, name, shape):
+        norm = keras.layers.LayerNormalization(
+            epsilon=self.layer_norm_epsilon, dtype=self.dtype_policy, name=name
+        )
+        norm.build(shape)
+        return norm
+
+    def _build_feedforward(self, inputs_shape):
+        width = self._model_width(inputs_shape)
+        self.feedforward_intermediate_dense = keras.layers.Dense(
+            self.intermediate_dim,
+            activation=self.activation,
+            dtype=self.dtype_policy,
+            name="feedforward_intermediate_dense",
+            **self._initializers(),
+        )
+        self.feedforward_intermediate_dense.build(inputs_shape)
+        self.feedforward_output_dense = keras.layers.Dense(
+            width,
+            dtype=self.dtype_policy,
+            name="feedforward_output_dense",
+            **self._initializers(),
+        )
+        self.feedforward_output_dense.build(
+            tuple(inputs_shape[:-1]) + (self.intermediate_dim,)
+        )
+        self.feedforward_layer_norm = self._build_norm(
+            "feedforward_layer_norm", inputs_shape
+        )
+        self._residual_dropout = keras.layers.Dropout(
+            self.dropout, dtype=self.dtype_policy
+        )
+
+    def _residual(self, x, sublayer, layer_norm, training):
+        """x + dropout(sublayer(x)), normalized after (post-LN) or before (pre-LN).
+
+        `sublayer` may return `(output, extra)`; `extra` is then returned too.
+        """
+        residual = x
+        if self.normalize_first:
+            x = layer_norm(x)
+        x = sublayer(x)
+        x, extra = x if isinstance(x, tuple) else (x, None)
+        x = self._residual_dropout(x, training=training) + residual
+        if not self.normalize_first:
+            x = layer_norm(x)
+        return x if extra is None else (x, extra)
+
+    def _feedforward(self, x, training):
+        def feedforward(x):
+            return self.feedforward_output_dense(self.feedforward_intermediate_dense(x))
+
+        return self._residual(x, feedforward, self.feedforward_layer_norm, training)
+
+    def compute_mask(self, inputs, previous_mask=None):
+        return previous_mask
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "num_heads": self.num_heads,
+                "intermediate_dim": self.intermediate_dim,
+                "dropout": self.dropout,
+                "activation": keras.activations.serialize(self.activation),
+                "layer_norm_epsilon": self.layer_norm_epsilon,
+                "normalize_first": self.normalize_first,
+                "kernel_initializer": keras.initializers.serialize(
+                    self.kernel_initializer
+                ),
+                "bias_initializer": keras.initializers.serialize(self.bias_initializer),
+            }
+        )
+        return config

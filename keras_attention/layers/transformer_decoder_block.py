@@ -1,0 +1,140 @@
+"""Transformer decoder block: causal self-attention, cross-attention,
+feed-forward, with a self-attention cache for step-by-step decoding.
+
+Shape legend: B batch, T decoder length (new tokens when decoding), S encoder
+length, L cache length, H heads, D head size, E model width.
+"""
+
+from keras_attention.api_export import keras_attention_export
+from keras_attention.compat import keras_mask_of
+from keras_attention.layers.transformer_block_base import TransformerBlockBase
+
+
+@keras_attention_export
+class TransformerDecoderBlock(TransformerBlockBase):
+    """One decoder layer of the Transformer (Vaswani et al. 2017).
+
+    Causal multi-head self-attention, then (if built with an encoder
+    sequence) multi-head cross-attention over the encoder outputs, then a
+    position-wise feed-forward network; each sublayer wrapped in a residual
+    connection with dropout and layer normalization (post-LN, or pre-LN with
+    `normalize_first`). Without an encoder sequence it is a decoder-only
+    (GPT-style) block.
+
+    Decoding with a cache: pass `self_attention_cache` of shape
+    (B, 2, L, H, D) with D = E // num_heads and the `cache_update_index` of
+    the new tokens; the call returns `(outputs, updated_cache)`, and feeding
+    tokens one at a time gives the same outputs as the full causal pass.
+
+    Reference: Vaswani et al., "Attention Is All You Need", 2017.
+
+    Args:
+        num_heads: attention heads, dividing E (each head has E // num_heads
+            features).
+        intermediate_dim: width of the feed-forward hidden layer (d_ff).
+        dropout: dropout rate of the residual branches and attention weights.
+        activation: activation of the feed-forward hidden layer.
+        layer_norm_epsilon: epsilon of the layer normalizations.
+        normalize_first: False for post-LN (paper), True for pre-LN.
+        kernel_initializer: initializer of the dense kernels.
+        bias_initializer: initializer of the dense biases.
+        **kwargs: forwarded to `keras.layers.Layer`.
+
+    Call arguments:
+        decoder_sequence: (B, T, E).
+        encoder_sequence: optional (B, S, E) encoder outputs; the block must
+            be built with (or without) one consistently.
+        decoder_padding_mask: optional (B, T) mask; defaults to the Keras mask.
+        encoder_padding_mask: optional (B, S) mask; defaults to the Keras mask.
+        use_causal_mask: whether self-attention is causal (default True).
+        self_attention_cache: optional (B, 2, L, H, D) cache.
+        cache_update_index: index in the cache of the first new token.
+        training: whether dropout is active.
+
+    Returns:
+        (B, T, E) outputs, or `(outputs, updated_cache)` with a cache.
+
+    Example:
+    >>> target = np.random.rand(2, 7, 64).astype("float32")
+    >>> source = np.random.rand(2, 9, 64).astype("float32")
+    >>> block = TransformerDecoderBlock(num_heads=4, intermediate_dim=128)
+    >>> block(target, encoder_sequence=source).shape
+    (2, 7, 64)
+    """
+
+    def build(self, decoder_sequence_shape, encoder_sequence_shape=None):
+        self.self_attention, self.self_attention_layer_norm = self._build_attention(
+            "self_attention", decoder_sequence_shape, decoder_sequence_shape
+        )
+        self.cross_attention = self.cross_attention_layer_norm = None
+        if encoder_sequence_shape is not None:
+            self.cross_attention, self.cross_attention_layer_norm = (
+                self._build_attention(
+                    "cross_attention", decoder_sequence_shape, encoder_sequence_shape
+                )
+            )
+        self._build_feedforward(decoder_sequence_shape)
+
+    def call(
+        self,
+        decoder_sequence,
+        encoder_sequence=None,
+        decoder_padding_mask=None,
+        encoder_padding_mask=None,
+        use_causal_mask=True,
+        self_attention_cache=None,
+        cache_update_index=None,
+        training=None,
+    ):
+        has_encoder = encoder_sequence is not None
+        if has_encoder != (self.cross_attention is not None):
+            raise ValueError(
+                "The block was built "
+                + ("without" if self.cross_attention is None else "with")
+                + " an `encoder_sequence` and must be called the same way. "
+                f"Received: encoder_sequence={'a tensor' if has_encoder else None}"
+            )
+        if decoder_padding_mask is None:
+            decoder_padding_mask = keras_mask_of(decoder_sequence)
+        if has_encoder and encoder_padding_mask is None:
+            encoder_padding_mask = keras_mask_of(encoder_sequence)
+
+        def self_attention(x):
+            return self.self_attention(
+                x,
+                x,
+                query_mask=decoder_padding_mask,
+                value_mask=decoder_padding_mask,
+                use_causal_mask=use_causal_mask,
+                cache=self_attention_cache,
+                cache_update_index=cache_update_index,
+                training=training,
+            )
+
+        x = self._residual(
+            decoder_sequence, self_attention, self.self_attention_layer_norm, training
+        )
+        if self_attention_cache is not None:
+            x, self_attention_cache = x
+
+        if has_encoder:
+
+            def cross_attention(x):
+                return self.cross_attention(
+                    x,
+                    encoder_sequence,
+                    query_mask=decoder_padding_mask,
+                    value_mask=encoder_padding_mask,
+                    training=training,
+                )
+
+            x = self._residual(
+                x, cross_attention, self.cross_attention_layer_norm, training
+            )
+        x = self._feedforward(x, training)
+        if self_attention_cache is not None:
+            return x, self_attention_cache
+        return x
+
+    def compute_output_shape(self, decoder_sequence_shape, *args, **kwargs):
+        return decoder_sequence_shape

@@ -1,0 +1,72 @@
+"""Transformer encoder block: self-attention and feed-forward.
+
+Shape legend: B batch, T length, E model width.
+"""
+
+from keras_attention.api_export import keras_attention_export
+from keras_attention.compat import keras_mask_of
+from keras_attention.layers.transformer_block_base import TransformerBlockBase
+
+
+@keras_attention_export
+class TransformerEncoderBlock(TransformerBlockBase):
+    """One encoder layer of the Transformer (Vaswani et al. 2017).
+
+    Multi-head self-attention, then a position-wise feed-forward network
+    (Dense(intermediate_dim, activation) -> Dense(E)), each wrapped in a
+    residual connection with dropout and layer normalization: after the
+    sum (post-LN, the paper) or before the sublayer (`normalize_first`,
+    pre-LN). Each of the `num_heads` heads has E // num_heads features.
+
+    Reference: Vaswani et al., "Attention Is All You Need", 2017.
+
+    Args:
+        num_heads, intermediate_dim, dropout, activation, layer_norm_epsilon,
+        normalize_first, kernel_initializer, bias_initializer: see
+        `TransformerDecoderBlock`; the same for both blocks.
+        **kwargs: forwarded to `keras.layers.Layer`.
+
+    Call arguments:
+        inputs: (B, T, E) sequence.
+        padding_mask: optional (B, T) boolean mask, True for real tokens;
+            taken from the inputs' Keras mask if not given. Padded keys get
+            no attention and padded positions output attention of 0.
+        attention_mask: optional (B, T, T) boolean mask.
+        training: whether dropout is active.
+
+    Returns:
+        (B, T, E) sequence.
+
+    Example:
+    >>> x = np.random.rand(2, 10, 64).astype("float32")
+    >>> TransformerEncoderBlock(num_heads=8, intermediate_dim=256)(x).shape
+    (2, 10, 64)
+    """
+
+    def build(self, inputs_shape):
+        self.self_attention, self.self_attention_layer_norm = self._build_attention(
+            "self_attention", inputs_shape, inputs_shape
+        )
+        self._build_feedforward(inputs_shape)
+
+    def call(self, inputs, padding_mask=None, attention_mask=None, training=None):
+        if padding_mask is None:
+            padding_mask = keras_mask_of(inputs)
+
+        def self_attention(x):
+            return self.self_attention(
+                x,
+                x,
+                query_mask=padding_mask,
+                value_mask=padding_mask,
+                attention_mask=attention_mask,
+                training=training,
+            )
+
+        x = self._residual(
+            inputs, self_attention, self.self_attention_layer_norm, training
+        )
+        return self._feedforward(x, training)
+
+    def compute_output_shape(self, inputs_shape):
+        return inputs_shape
