@@ -43,7 +43,7 @@ class AdditiveAttention(BaseAttention):
     >>> decoder_states = np.random.rand(2, 3, 16).astype("float32")
     >>> encoder_outputs = np.random.rand(2, 7, 32).astype("float32")
     >>> context = AdditiveAttention(units=24)(decoder_states, encoder_outputs)
-    >>> context.shape
+    >>> tuple(context.shape)
     (2, 3, 32)
     """
 

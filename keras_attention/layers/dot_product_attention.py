@@ -56,7 +56,7 @@ class DotProductAttention(BaseAttention):
     >>> value = np.random.rand(2, 6, 8).astype("float32")
     >>> attention = DotProductAttention(score_mode="scaled_dot")
     >>> output, scores = attention(query, value, return_attention_scores=True)
-    >>> output.shape, scores.shape
+    >>> tuple(output.shape), tuple(scores.shape)
     ((2, 4, 8), (2, 4, 6))
     """
 

@@ -31,7 +31,7 @@ class LearnedPositionEmbedding(keras.layers.Layer):
 
     Example:
     >>> embeddings = np.zeros((2, 6, 16), "float32")
-    >>> LearnedPositionEmbedding(sequence_length=32)(embeddings).shape
+    >>> tuple(LearnedPositionEmbedding(sequence_length=32)(embeddings).shape)
     (2, 6, 16)
     """
 

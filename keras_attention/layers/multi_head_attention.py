@@ -71,7 +71,7 @@ class MultiHeadAttention(BaseAttention):
     >>> x = np.random.rand(2, 10, 64).astype("float32")
     >>> attention = MultiHeadAttention(num_heads=8, key_dim=8,
     ...                                num_key_value_heads=2)
-    >>> attention(x, x, use_causal_mask=True).shape
+    >>> tuple(attention(x, x, use_causal_mask=True).shape)
     (2, 10, 64)
     """
 

@@ -36,7 +36,7 @@ class RotaryEmbedding(keras.layers.Layer):
 
     Example:
     >>> query = np.random.rand(2, 5, 4, 16).astype("float32")
-    >>> RotaryEmbedding()(query).shape
+    >>> tuple(RotaryEmbedding()(query).shape)
     (2, 5, 4, 16)
     """
 

@@ -35,7 +35,7 @@ class SinusoidalPositionEncoding(keras.layers.Layer):
 
     Example:
     >>> embeddings = np.zeros((2, 6, 16), "float32")
-    >>> SinusoidalPositionEncoding()(embeddings).shape
+    >>> tuple(SinusoidalPositionEncoding()(embeddings).shape)
     (2, 6, 16)
     """
 

@@ -46,7 +46,7 @@ class TokenAndPositionEmbedding(keras.layers.Layer):
     Example:
     >>> token_ids = np.array([[5, 9, 2, 0, 0]])
     >>> embed = TokenAndPositionEmbedding(100, 16, 8, mask_zero=True)
-    >>> embed(token_ids).shape
+    >>> tuple(embed(token_ids).shape)
     (1, 5, 8)
     """
 

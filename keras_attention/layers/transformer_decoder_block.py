@@ -58,7 +58,7 @@ class TransformerDecoderBlock(TransformerBlockBase):
     >>> target = np.random.rand(2, 7, 64).astype("float32")
     >>> source = np.random.rand(2, 9, 64).astype("float32")
     >>> block = TransformerDecoderBlock(num_heads=4, intermediate_dim=128)
-    >>> block(target, encoder_sequence=source).shape
+    >>> tuple(block(target, encoder_sequence=source).shape)
     (2, 7, 64)
     """
 

@@ -39,7 +39,7 @@ class TransformerEncoderBlock(TransformerBlockBase):
 
     Example:
     >>> x = np.random.rand(2, 10, 64).astype("float32")
-    >>> TransformerEncoderBlock(num_heads=8, intermediate_dim=256)(x).shape
+    >>> tuple(TransformerEncoderBlock(num_heads=8, intermediate_dim=256)(x).shape)
     (2, 10, 64)
     """
 

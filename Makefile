@@ -1,0 +1,33 @@
+# The two commands of the README: `make demo` and `make test`.
+# Each sets up a virtual environment in .venv first (once per pyproject change).
+
+VENV ?= .venv
+PYTHON ?= python3
+BACKENDS ?= tensorflow jax torch
+# The CPU build of PyTorch; an unpinned torch pulls several GB of CUDA packages.
+TORCH ?= torch==2.13.0
+PY := $(VENV)/bin/python
+
+.PHONY: setup demo test lint
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q "$(TORCH)" -e ".[dev]"
+	touch $@
+
+setup: $(VENV)/.installed
+
+# The main job on the embedded defaults: presets shipped in the package.
+demo: setup
+	KERAS_BACKEND=$${KERAS_BACKEND:-jax} $(PY) examples/quickstart.py
+
+# The test suite, once per backend, each in its own process.
+test: setup
+	@for backend in $(BACKENDS); do \
+		echo "=== KERAS_BACKEND=$$backend"; \
+		KERAS_BACKEND=$$backend $(PY) -m pytest -q -p no:cacheprovider || exit 1; \
+	done
+
+lint: setup
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

@@ -1,0 +1,50 @@
+"""The documentation runs: README code blocks and docstring examples."""
+
+import doctest
+import importlib
+import os
+import pkgutil
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import keras_attention
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _python_blocks(markdown_path):
+    text = markdown_path.read_text(encoding="utf-8")
+    return re.findall(r"```python\n(.*?)```", text, flags=re.S)
+
+
+def test_readme_code_blocks_run(monkeypatch):
+    blocks = _python_blocks(REPO / "README.md")
+    assert blocks, "README.md has no python code blocks"
+    # The README sets KERAS_BACKEND for the reader; the test keeps its backend.
+    monkeypatch.setattr(os, "environ", os.environ.copy())
+    namespace = {}
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), namespace)
+    assert tuple(namespace["decoded"].shape) == (1, 5, 64)
+
+
+def _library_modules():
+    for module in pkgutil.walk_packages(
+        keras_attention.__path__, keras_attention.__name__ + "."
+    ):
+        yield module.name
+
+
+@pytest.mark.parametrize("module_name", sorted(_library_modules()))
+def test_docstring_examples(module_name):
+    module = importlib.import_module(module_name)
+    finder = doctest.DocTestFinder()
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    globs = {"np": np, **vars(keras_attention.layers)}
+    for test in finder.find(module, globs=globs):
+        runner.run(test)
+    result = runner.summarize(verbose=False)
+    assert result.failed == 0, f"{result.failed} docstring example(s) failed"
