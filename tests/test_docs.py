@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import keras_attention
+from keras_attention import visualization
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -43,7 +44,7 @@ def test_docstring_examples(module_name):
     module = importlib.import_module(module_name)
     finder = doctest.DocTestFinder()
     runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
-    globs = {"np": np, **vars(keras_attention.layers)}
+    globs = {"np": np, **vars(keras_attention.layers), **vars(visualization)}
     for test in finder.find(module, globs=globs):
         runner.run(test)
     result = runner.summarize(verbose=False)
