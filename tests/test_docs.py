@@ -21,15 +21,29 @@ def _python_blocks(markdown_path):
     return re.findall(r"```python\n(.*?)```", text, flags=re.S)
 
 
-def test_readme_code_blocks_run(monkeypatch):
-    blocks = _python_blocks(REPO / "README.md")
-    assert blocks, "README.md has no python code blocks"
-    # The README sets KERAS_BACKEND for the reader; the test keeps its backend.
+MARKDOWN_PAGES = ["README.md"] + sorted(
+    str(path.relative_to(REPO)) for path in (REPO / "docs").glob("*.md")
+)
+
+
+@pytest.mark.parametrize("page", MARKDOWN_PAGES)
+def test_markdown_code_blocks_run(page, monkeypatch):
+    blocks = _python_blocks(REPO / page)
+    if not blocks:
+        pytest.skip(f"{page} has no python code blocks")
+    # Pages set KERAS_BACKEND for the reader; the test keeps its own backend.
     monkeypatch.setattr(os, "environ", os.environ.copy())
     namespace = {}
     for block in blocks:
+        exec(compile(block, page, "exec"), namespace)
+
+
+def test_readme_example_shapes():
+    namespace = {}
+    for block in _python_blocks(REPO / "README.md"):
         exec(compile(block, "README.md", "exec"), namespace)
     assert tuple(namespace["decoded"].shape) == (1, 5, 64)
+    assert tuple(namespace["step"].shape) == (1, 1, 64)
 
 
 def _library_modules():
