@@ -1,0 +1,187 @@
+"""The `keras-attention` command line.
+
+    keras-attention [--backend B] presets
+    keras-attention [--backend B] train classifier --data train.tsv --output DIR
+    keras-attention [--backend B] classify --preset NAME_OR_DIR "some text" ...
+
+Each application adds its commands from its own `cli.py` hook: a module with
+a `COMMANDS` list of `Command`s (and `PRESETS_MODULE`, the module whose import
+registers its built-in presets). Register a new application by adding its
+hook to `HOOK_MODULES`; a command path such as `("train", "translator")`
+creates the `train` group on first use. Hooks import Keras only inside
+`run`, after `--backend` has set `KERAS_BACKEND`.
+
+`main(argv)` runs in-process and returns the exit status, for tests.
+"""
+
+import argparse
+import dataclasses
+import importlib
+import os
+import sys
+from collections.abc import Callable
+
+BACKENDS = ("tensorflow", "jax", "torch")
+
+HOOK_MODULES = [
+    "applications.text_classifier.cli",
+]
+
+GROUP_HELP = {
+    "train": "train a model from data and write a preset directory",
+    "evaluate": "evaluate a preset on held-out data",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Command:
+    """One command-line command contributed by an application's hook.
+
+    Args:
+        path: the words that select it, e.g. `("train", "classifier")` or
+            `("classify",)`.
+        help: one-line description.
+        add_arguments: `fn(parser)` adding the command's options.
+        run: `fn(args, argv)` doing the work; returns an exit status (None
+            means 0). `argv` is the full argument list, for the record.
+    """
+
+    path: tuple
+    help: str
+    add_arguments: Callable
+    run: Callable
+
+
+def load_hooks():
+    """Imports the application hooks listed in `HOOK_MODULES`."""
+    return [importlib.import_module(name) for name in HOOK_MODULES]
+
+
+def build_parser(hooks=None):
+    """Builds the argument parser from the shared and the hooks' commands.
+
+    Args:
+        hooks: hook modules (default: `load_hooks()`).
+
+    Returns:
+        `argparse.ArgumentParser`.
+    """
+    hooks = load_hooks() if hooks is None else hooks
+    parser = argparse.ArgumentParser(
+        prog="keras-attention",
+        description="Train and run the keras-attention applications.",
+    )
+    _add_backend_argument(parser, default=None)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    presets = commands.add_parser("presets", help="list the built-in presets")
+    _add_backend_argument(presets, default=argparse.SUPPRESS)
+    presets.set_defaults(run=_run_presets, hooks=hooks)
+
+    groups = {}
+    for hook in hooks:
+        for command in hook.COMMANDS:
+            *group_path, name = command.path
+            subparsers = commands
+            for depth, word in enumerate(group_path):
+                key = tuple(group_path[: depth + 1])
+                if key not in groups:
+                    group = subparsers.add_parser(word, help=GROUP_HELP.get(word))
+                    groups[key] = group.add_subparsers(
+                        dest="_".join(key) + "_target", metavar="TARGET", required=True
+                    )
+                subparsers = groups[key]
+            sub = subparsers.add_parser(
+                name, help=command.help, description=command.help
+            )
+            _add_backend_argument(sub, default=argparse.SUPPRESS)
+            command.add_arguments(sub)
+            sub.set_defaults(run=command.run)
+    return parser
+
+
+def _add_backend_argument(parser, default):
+    parser.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default=default,
+        help="Keras backend; overrides KERAS_BACKEND (default: KERAS_BACKEND, "
+        "else Keras' own default)",
+    )
+
+
+def select_backend(backend):
+    """Sets `KERAS_BACKEND` before Keras is imported.
+
+    Args:
+        backend: `"tensorflow"`, `"jax"`, `"torch"` or None (keep the
+            environment's choice).
+
+    Raises:
+        ValueError: if Keras is already imported with another backend (in
+            the same process, e.g. a test calling `main()`).
+    """
+    if backend is None:
+        return
+    if "keras" in sys.modules:
+        import keras
+
+        if keras.config.backend() != backend:
+            raise ValueError(
+                f"--backend {backend} was requested, but Keras is already "
+                f"imported with the {keras.config.backend()!r} backend in this "
+                "process. Run the command in a fresh process."
+            )
+        return
+    os.environ["KERAS_BACKEND"] = backend
+
+
+def _run_presets(args, argv):
+    from applications import preset_registry
+
+    for hook in args.hooks:
+        importlib.import_module(hook.PRESETS_MODULE)
+    rows = [("name", "task", "parameters", "held-out result", "description")]
+    for name, entry in preset_registry.builtin_presets().items():
+        metadata = entry["metadata"]
+        rows.append(
+            (
+                name,
+                metadata.get("task", ""),
+                f"{metadata['params']:,}" if "params" in metadata else "",
+                metadata.get("result", ""),
+                metadata.get("description", ""),
+            )
+        )
+    if len(rows) == 1:
+        print("No built-in presets are installed.")
+        return 0
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths)]
+        print("  ".join(cells + [row[-1]]).rstrip())
+    return 0
+
+
+def main(argv=None):
+    """Runs the `keras-attention` command line.
+
+    Args:
+        argv: the arguments (default: `sys.argv[1:]`).
+
+    Returns:
+        int: the exit status (0 on success, 1 on a reported error; argparse
+        exits with 2 on a usage error).
+    """
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser().parse_args(argv)
+    try:
+        select_backend(args.backend)
+        status = args.run(args, argv)
+    except (ValueError, FileNotFoundError) as error:
+        print(f"keras-attention: error: {error}", file=sys.stderr)
+        return 1
+    return 0 if status is None else status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,180 @@
+"""Transformer encoder backbone of the text classifier.
+
+Shape legend: B batch, T sequence length, E `hidden_dim`.
+"""
+
+import keras
+import keras_hub
+
+from applications.preset_registry import PresetMixin, register_presets
+from applications.text_classifier.presets import backbone_presets
+from keras_attention import layers
+from keras_attention.api_export import keras_attention_export
+
+POSITIONS = ("learned", "sinusoidal")
+
+
+@keras_attention_export
+class TextClassifierBackbone(PresetMixin, keras_hub.models.Backbone):
+    """Token + position embeddings followed by a stack of Transformer encoders.
+
+    A functional `keras.Model` (a `keras_hub.models.Backbone`) mapping token
+    ids and a padding mask to one E-wide vector per token. The classification
+    head (pooling and softmax) lives in `TextClassifier`.
+
+    Reference: Vaswani et al., "Attention Is All You Need", 2017.
+
+    Args:
+        vocabulary_size: number of token ids.
+        num_layers: number of `TransformerEncoderBlock`s.
+        num_heads: attention heads per block; must divide `hidden_dim`.
+        hidden_dim: E, the model width (d_model).
+        intermediate_dim: width of the feed-forward hidden layer (d_ff).
+        max_sequence_length: the longest input the position embedding covers.
+        dropout: dropout after the embeddings and inside every block.
+        position: `"learned"` or `"sinusoidal"` position embedding.
+        normalize_first: pre-LN blocks (and a final layer norm) if True,
+            the paper's post-LN blocks if False.
+        layer_norm_epsilon: epsilon of the layer normalizations.
+        dtype: dtype policy of the weights and computations.
+        **kwargs: forwarded to `keras_hub.models.Backbone` (e.g. `name`).
+
+    Call arguments:
+        inputs: dict with `"token_ids"` (B, T) int and `"padding_mask"`
+            (B, T), 1/True for real tokens.
+
+    Returns:
+        (B, T, E) contextual token vectors.
+
+    Example:
+    >>> backbone = TextClassifierBackbone(
+    ...     vocabulary_size=100, num_layers=1, num_heads=2, hidden_dim=16,
+    ...     intermediate_dim=32, max_sequence_length=8)
+    >>> backbone({"token_ids": np.ones((2, 8), "int32"),
+    ...           "padding_mask": np.ones((2, 8), "int32")}).shape
+    (2, 8, 16)
+    """
+
+    _preset_requires_weights = True
+
+    def __init__(
+        self,
+        vocabulary_size,
+        num_layers,
+        num_heads,
+        hidden_dim,
+        intermediate_dim,
+        max_sequence_length=128,
+        dropout=0.1,
+        position="learned",
+        normalize_first=False,
+        layer_norm_epsilon=1e-5,
+        dtype=None,
+        **kwargs,
+    ):
+        for arg_name, value in (
+            ("vocabulary_size", vocabulary_size),
+            ("num_layers", num_layers),
+            ("num_heads", num_heads),
+            ("hidden_dim", hidden_dim),
+            ("intermediate_dim", intermediate_dim),
+            ("max_sequence_length", max_sequence_length),
+        ):
+            if not isinstance(value, int) or value <= 0:
+                raise ValueError(
+                    f"`{arg_name}` must be a positive integer. "
+                    f"Received: {arg_name}={value!r}"
+                )
+        if hidden_dim % num_heads:
+            raise ValueError(
+                "`num_heads` must divide `hidden_dim` (each head has "
+                f"hidden_dim // num_heads features). Received: "
+                f"hidden_dim={hidden_dim}, num_heads={num_heads}"
+            )
+        if position not in POSITIONS:
+            raise ValueError(
+                f"`position` must be one of {POSITIONS}. "
+                f"Received: position={position!r}"
+            )
+
+        # === Layers ===
+        self.embeddings = layers.TokenAndPositionEmbedding(
+            vocabulary_size=vocabulary_size,
+            sequence_length=max_sequence_length,
+            embedding_dim=hidden_dim,
+            position=position,
+            dtype=dtype,
+            name="token_and_position_embedding",
+        )
+        self.embeddings_dropout = keras.layers.Dropout(
+            dropout, dtype=dtype, name="embeddings_dropout"
+        )
+        self.encoder_blocks = [
+            layers.TransformerEncoderBlock(
+                num_heads=num_heads,
+                intermediate_dim=intermediate_dim,
+                dropout=dropout,
+                activation="gelu",
+                layer_norm_epsilon=layer_norm_epsilon,
+                normalize_first=normalize_first,
+                dtype=dtype,
+                name=f"transformer_encoder_block_{i}",
+            )
+            for i in range(num_layers)
+        ]
+        self.final_layer_norm = (
+            keras.layers.LayerNormalization(
+                epsilon=layer_norm_epsilon, dtype=dtype, name="final_layer_norm"
+            )
+            if normalize_first
+            else None
+        )
+
+        # === Functional model ===
+        token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
+        padding_mask = keras.Input(shape=(None,), dtype="int32", name="padding_mask")
+        x = self.embeddings(token_ids)  # (B, T, E)
+        x = self.embeddings_dropout(x)
+        for block in self.encoder_blocks:
+            x = block(x, padding_mask=padding_mask)  # (B, T, E)
+        if self.final_layer_norm is not None:
+            x = self.final_layer_norm(x)
+        super().__init__(
+            inputs={"token_ids": token_ids, "padding_mask": padding_mask},
+            outputs=x,
+            dtype=dtype,
+            **kwargs,
+        )
+
+        # === Config ===
+        self.vocabulary_size = vocabulary_size
+        self.num_layers = num_layers
+        self.num_heads = num_heads
+        self.hidden_dim = hidden_dim
+        self.intermediate_dim = intermediate_dim
+        self.max_sequence_length = max_sequence_length
+        self.dropout = dropout
+        self.position = position
+        self.normalize_first = normalize_first
+        self.layer_norm_epsilon = layer_norm_epsilon
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "vocabulary_size": self.vocabulary_size,
+                "num_layers": self.num_layers,
+                "num_heads": self.num_heads,
+                "hidden_dim": self.hidden_dim,
+                "intermediate_dim": self.intermediate_dim,
+                "max_sequence_length": self.max_sequence_length,
+                "dropout": self.dropout,
+                "position": self.position,
+                "normalize_first": self.normalize_first,
+                "layer_norm_epsilon": self.layer_norm_epsilon,
+            }
+        )
+        return config
+
+
+register_presets(backbone_presets, TextClassifierBackbone)

@@ -1,0 +1,279 @@
+"""Command-line hook of the text classifier: `train classifier`, `classify`.
+
+    keras-attention train classifier --data train.tsv --output my_classifier
+    keras-attention train classifier --dataset mr --output classifier_tiny_mr
+    keras-attention classify --preset my_classifier "a gorgeous, witty film"
+
+Keras and the model classes are imported inside the `run` functions, after
+the command line has chosen the backend.
+"""
+
+from pathlib import Path
+
+from applications.cli import Command
+
+PRESETS_MODULE = "applications.text_classifier.backbone"
+
+DATASETS = ("mr",)
+_REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def default_mr_directory():
+    """`../shared/data/classification` (from the working directory or the
+    repository) if it holds the MR files, else None (download)."""
+    for base in (Path.cwd(), _REPO_ROOT):
+        candidate = (base / ".." / "shared" / "data" / "classification").resolve()
+        if (candidate / "rt-polarity.pos").is_file():
+            return candidate
+    return None
+
+
+def add_train_arguments(parser):
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--data",
+        help="TSV of labeled texts: label<TAB>text by default (see --text-column)",
+    )
+    source.add_argument(
+        "--dataset",
+        choices=DATASETS,
+        help="a known data set: mr (movie-review polarity, Pang & Lee 2005)",
+    )
+    parser.add_argument(
+        "--text-column",
+        type=int,
+        choices=(0, 1),
+        default=1,
+        help="column of the text in --data: 1 for label<TAB>text (default), "
+        "0 for text<TAB>label (GLUE style)",
+    )
+    parser.add_argument(
+        "--data-dir",
+        help="directory of rt-polarity.pos/.neg for --dataset mr (default: "
+        "../shared/data/classification if present, else download)",
+    )
+    parser.add_argument("--output", required=True, help="preset directory to write")
+    parser.add_argument("--description", help="description kept in the preset")
+    model = parser.add_argument_group("model")
+    model.add_argument("--vocabulary-size", type=int, default=8000)
+    model.add_argument("--sequence-length", type=int, default=64)
+    model.add_argument("--num-layers", type=int, default=1)
+    model.add_argument("--num-heads", type=int, default=4)
+    model.add_argument("--hidden-dim", type=int, default=128)
+    model.add_argument("--intermediate-dim", type=int, default=256)
+    model.add_argument("--dropout", type=float, default=0.1)
+    model.add_argument("--pooling", choices=("mean", "cls"), default="mean")
+    model.add_argument(
+        "--position", choices=("learned", "sinusoidal"), default="learned"
+    )
+    training = parser.add_argument_group("training")
+    training.add_argument("--epochs", type=int, default=10)
+    training.add_argument("--batch-size", type=int, default=32)
+    training.add_argument("--learning-rate", type=float, default=1e-3)
+    training.add_argument("--weight-decay", type=float, default=0.0)
+    training.add_argument(
+        "--patience",
+        type=int,
+        default=3,
+        help="stop after this many epochs without a better validation accuracy",
+    )
+    training.add_argument(
+        "--validation-fraction",
+        type=float,
+        default=0.1,
+        help="share of the data used to pick the best epoch",
+    )
+    training.add_argument(
+        "--test-fraction",
+        type=float,
+        default=0.1,
+        help="share of the data held out to measure accuracy (0: none)",
+    )
+    training.add_argument("--seed", type=int, default=1337)
+    training.add_argument(
+        "--steps-per-epoch", type=int, help="cap on batches per epoch (smoke tests)"
+    )
+    training.add_argument(
+        "--checkpoint",
+        help="best-weights file (default: runs/<output name>/best.weights.h5)",
+    )
+    training.add_argument(
+        "--verbose",
+        type=int,
+        choices=(0, 1, 2),
+        default=1,
+        help="0 silent, 1 progress bar, 2 one line per epoch",
+    )
+
+
+def _load_examples(args):
+    from applications.data import text_classification
+
+    if args.dataset == "mr":
+        data_dir = args.data_dir or default_mr_directory()
+        texts, labels = text_classification.load_movie_review_polarity(data_dir)
+        description = (
+            "MR sentence polarity v1.0 (Pang & Lee 2005), "
+            f"{len(texts)} sentences from "
+            + (str(data_dir) if data_dir else text_classification.MR_URL)
+        )
+        return texts, labels, description
+    texts, labels = text_classification.load_labeled_tsv(
+        args.data, text_column=args.text_column
+    )
+    return texts, labels, f"{args.data} ({len(texts)} labeled texts)"
+
+
+def run_train(args, argv):
+    import keras
+    import tensorflow as tf
+
+    from applications import training
+    from applications.data.splits import split_arrays
+    from applications.data.text_classification import encode_labels
+    from applications.text_classifier.backbone import TextClassifierBackbone
+    from applications.text_classifier.preprocessor import TextClassifierPreprocessor
+    from applications.text_classifier.task import TextClassifier
+    from applications.text_classifier.tokenizer import TextClassifierTokenizer
+
+    keras.utils.set_random_seed(args.seed)
+    with training.Stopwatch() as watch:
+        texts, labels, data_description = _load_examples(args)
+        label_ids, label_names = encode_labels(labels)
+        train, validation, test = split_arrays(
+            texts,
+            label_ids,
+            validation_fraction=args.validation_fraction,
+            test_fraction=args.test_fraction,
+            seed=args.seed,
+        )
+        tokenizer = TextClassifierTokenizer.from_texts(
+            train[0], vocabulary_size=args.vocabulary_size
+        )
+        backbone = TextClassifierBackbone(
+            vocabulary_size=tokenizer.vocabulary_size(),
+            num_layers=args.num_layers,
+            num_heads=args.num_heads,
+            hidden_dim=args.hidden_dim,
+            intermediate_dim=args.intermediate_dim,
+            max_sequence_length=args.sequence_length,
+            dropout=args.dropout,
+            position=args.position,
+        )
+        classifier = TextClassifier(
+            backbone,
+            label_names=label_names,
+            preprocessor=TextClassifierPreprocessor(
+                tokenizer, sequence_length=args.sequence_length
+            ),
+            pooling=args.pooling,
+            dropout=args.dropout,
+        )
+        classifier.compile(
+            optimizer=keras.optimizers.AdamW(
+                learning_rate=args.learning_rate, weight_decay=args.weight_decay
+            )
+        )
+
+        def batches(split, shuffle):
+            dataset = tf.data.Dataset.from_tensor_slices(
+                (list(split[0]), list(split[1]))
+            )
+            if shuffle:
+                dataset = dataset.shuffle(len(split[0]), seed=args.seed)
+            return dataset.batch(args.batch_size)
+
+        has_validation = len(validation[0]) > 0
+        result = training.fit_with_best_checkpoint(
+            classifier,
+            batches(train, shuffle=True),
+            validation_data=batches(validation, False) if has_validation else None,
+            epochs=args.epochs,
+            checkpoint_path=args.checkpoint
+            or training.default_checkpoint_path(args.output),
+            monitor=(
+                "val_sparse_categorical_accuracy"
+                if has_validation
+                else "sparse_categorical_accuracy"
+            ),
+            mode="max",
+            patience=args.patience,
+            steps_per_epoch=args.steps_per_epoch,
+            verbose=args.verbose,
+        )
+    metrics = {}
+    if len(test[0]):
+        _, accuracy = classifier.evaluate(batches(test, False), verbose=0)
+        metrics["held_out_accuracy"] = round(float(accuracy), 4)
+    if has_validation:
+        metrics["validation_accuracy"] = round(result["best_value"], 4)
+    record = training.training_record(
+        argv,
+        watch.seconds,
+        description=args.description
+        or f"Transformer text classifier over {', '.join(label_names)}",
+        training_data=data_description,
+        split_sizes={
+            "train": len(train[0]),
+            "validation": len(validation[0]),
+            "test": len(test[0]),
+        },
+        split_seed=args.seed,
+        epochs_run=result["epochs_run"],
+        best_epoch=result["best_epoch"],
+        **metrics,
+    )
+    classifier.save_to_preset(args.output, metadata=record)
+    print(
+        f"Wrote preset {args.output!r}: {len(label_names)} classes, "
+        f"{classifier.count_params():,} parameters, best epoch "
+        f"{result['best_epoch']}/{result['epochs_run']}, "
+        + ", ".join(f"{key} {value}" for key, value in metrics.items())
+        + f", {watch.seconds:.0f} s"
+    )
+    return 0
+
+
+def add_classify_arguments(parser):
+    parser.add_argument(
+        "--preset",
+        required=True,
+        help="built-in preset name or preset directory (see `keras-attention presets`)",
+    )
+    parser.add_argument("texts", nargs="*", metavar="TEXT", help="texts to classify")
+    parser.add_argument("--file", help="also classify each line of this UTF-8 file")
+    parser.add_argument("--batch-size", type=int, default=32)
+
+
+def run_classify(args, argv):
+    from applications.data.text_lines import read_lines
+    from applications.text_classifier.task import TextClassifier
+
+    texts = list(args.texts)
+    if args.file:
+        texts += [line for _, line in read_lines(args.file) if line.strip()]
+    if not texts:
+        raise ValueError(
+            "Nothing to classify: give texts as arguments or --file. Received none."
+        )
+    classifier = TextClassifier.from_preset(args.preset)
+    labels, probabilities = classifier.classify(texts, batch_size=args.batch_size)
+    for text, label, row in zip(texts, labels, probabilities):
+        print(f"{label}\t{row.max():.3f}\t{text}")
+    return 0
+
+
+COMMANDS = [
+    Command(
+        path=("train", "classifier"),
+        help="train a text classifier and write a preset",
+        add_arguments=add_train_arguments,
+        run=run_train,
+    ),
+    Command(
+        path=("classify",),
+        help="classify texts with a text classifier preset",
+        add_arguments=add_classify_arguments,
+        run=run_classify,
+    ),
+]

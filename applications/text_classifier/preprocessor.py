@@ -1,0 +1,126 @@
+"""Preprocessor of the text classifier: strings -> padded token ids + mask.
+
+Shape legend: B batch, T `sequence_length`.
+"""
+
+import keras
+import keras_hub
+import numpy as np
+
+from applications.preset_registry import PresetMixin
+from applications.text_classifier.backbone import TextClassifierBackbone
+from applications.text_classifier.tokenizer import TextClassifierTokenizer
+from keras_attention.api_export import keras_attention_export
+
+
+def check_texts(texts):
+    """Checks a batch of Python strings before tokenizing.
+
+    Args:
+        texts: a string or a list / tuple / 1-D array of strings.
+
+    Returns:
+        list of str.
+
+    Raises:
+        TypeError: if `texts` or one of its items is not a string.
+        ValueError: if the batch or one of its strings is empty.
+    """
+    if isinstance(texts, (str, bytes)):
+        texts = [texts]
+    if isinstance(texts, np.ndarray):
+        texts = texts.tolist()
+    if not isinstance(texts, (list, tuple)):
+        raise TypeError(
+            "Expected a string or a list of strings. Received: "
+            f"{type(texts).__name__} {texts!r:.80}"
+        )
+    if not texts:
+        raise ValueError("Expected at least one text. Received an empty list.")
+    checked = []
+    for index, text in enumerate(texts):
+        if isinstance(text, bytes):
+            text = text.decode("utf-8")
+        if not isinstance(text, str):
+            raise TypeError(
+                f"Expected strings. Received {type(text).__name__} {text!r:.80} "
+                f"at index {index}."
+            )
+        if not text.strip():
+            raise ValueError(
+                f"Received an empty string at index {index} ({text!r}); "
+                "expected non-empty text to classify."
+            )
+        checked.append(text)
+    return checked
+
+
+def _is_python_text(x):
+    if isinstance(x, (str, bytes, list)):
+        return True
+    return isinstance(x, np.ndarray) and x.dtype.kind in ("U", "S", "O")
+
+
+@keras_attention_export
+class TextClassifierPreprocessor(
+    PresetMixin, keras_hub.models.TextClassifierPreprocessor
+):
+    """Tokenizes strings and packs them as `[CLS] tokens [SEP] [PAD]...`.
+
+    A `keras_hub.models.TextClassifierPreprocessor`: runs inside `tf.data`
+    during `fit()` / `predict()` and eagerly on Python strings. Sentence
+    pairs may be passed as a tuple of two batches. Labels and sample weights
+    pass through unchanged.
+
+    Args:
+        tokenizer: a `TextClassifierTokenizer`.
+        sequence_length: T, the padded length; longer texts are truncated.
+        truncate: how to truncate multiple segments, `"round_robin"` or
+            `"waterfall"`.
+        **kwargs: forwarded to `keras_hub.models.TextClassifierPreprocessor`.
+
+    Call arguments:
+        x: a string, a batch of strings, or a tuple of batches of strings.
+        y: optional labels, passed through.
+        sample_weight: optional sample weights, passed through.
+
+    Returns:
+        `x` as a dict with `"token_ids"` (B, T) and `"padding_mask"` (B, T),
+        packed with `y` and `sample_weight` when given.
+
+    Example:
+    >>> tokenizer = TextClassifierTokenizer.from_texts(
+    ...     ["a witty film", "a dull film"], vocabulary_size=50)
+    >>> preprocessor = TextClassifierPreprocessor(tokenizer, sequence_length=6)
+    >>> preprocessor(["a witty film"])["token_ids"]
+    [[2, ..., 3, 0]]
+    """
+
+    backbone_cls = TextClassifierBackbone
+    tokenizer_cls = TextClassifierTokenizer
+
+    def __init__(
+        self, tokenizer, sequence_length=128, truncate="round_robin", **kwargs
+    ):
+        if not isinstance(sequence_length, int) or sequence_length < 3:
+            raise ValueError(
+                "`sequence_length` must be an integer >= 3 (room for [CLS], a "
+                f"token and [SEP]). Received: sequence_length={sequence_length!r}"
+            )
+        super().__init__(
+            tokenizer=tokenizer,
+            sequence_length=sequence_length,
+            truncate=truncate,
+            **kwargs,
+        )
+
+    def call(self, x, y=None, sample_weight=None):
+        segments = x if isinstance(x, tuple) else (x,)
+        for segment in segments:
+            if _is_python_text(segment):
+                check_texts(segment)
+        outputs = super().call(x, y=y, sample_weight=sample_weight)
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(outputs)
+        # The backbone has no segment embedding: drop `segment_ids`.
+        x = {"token_ids": x["token_ids"], "padding_mask": x["padding_mask"]}
+        return keras.utils.pack_x_y_sample_weight(x, y, sample_weight)

@@ -1,0 +1,286 @@
+"""The text classifier task: backbone + pooling + softmax head.
+
+Shape legend: B batch, T sequence length, E `hidden_dim`, C classes.
+"""
+
+import keras
+import keras_hub
+import numpy as np
+
+from applications.preset_registry import PresetMixin, update_preset_metadata
+from applications.text_classifier.backbone import TextClassifierBackbone
+from applications.text_classifier.preprocessor import (
+    TextClassifierPreprocessor,
+    check_texts,
+)
+from keras_attention.api_export import keras_attention_export
+
+POOLINGS = ("mean", "cls")
+
+
+@keras_attention_export
+class TextClassifier(PresetMixin, keras_hub.models.TextClassifier):
+    """Classifies text with a Transformer encoder trained from scratch.
+
+    Pools the backbone's token vectors (masked mean over real tokens, or the
+    `[CLS]` token's vector), applies dropout and a dense softmax layer over
+    `num_classes` classes. The class names are kept in the config, hence in
+    the preset.
+
+    Two ways to predict:
+    - `predict(texts)` keeps the Keras / keras-hub contract and returns a
+      (B, C) array of class probabilities (logits if `activation=None`), so
+      `evaluate()`, metrics and callbacks work unchanged;
+    - `classify(texts)` returns the label names and the probabilities.
+
+    Args:
+        backbone: a `TextClassifierBackbone`.
+        num_classes: C. Defaults to `len(label_names)`.
+        label_names: list of C class names; defaults to `["0", ..., "C-1"]`.
+        preprocessor: a `TextClassifierPreprocessor`, or None to feed token
+            ids directly.
+        pooling: `"mean"` (masked mean over real tokens) or `"cls"` (the
+            first token, `[CLS]`).
+        activation: activation of the output layer; `"softmax"` gives
+            probabilities, None gives logits.
+        dropout: dropout rate before the output layer.
+        **kwargs: forwarded to `keras_hub.models.TextClassifier` (e.g.
+            `name`, `compile`).
+
+    Call arguments:
+        inputs: dict of `"token_ids"` and `"padding_mask"`, (B, T) each (the
+            preprocessor's output).
+
+    Returns:
+        (B, C) class probabilities.
+
+    Example:
+    >>> texts = ["a gorgeous, witty film", "a dull, lifeless film"]
+    >>> tokenizer = TextClassifierTokenizer.from_texts(texts, vocabulary_size=50)
+    >>> backbone = TextClassifierBackbone(
+    ...     vocabulary_size=tokenizer.vocabulary_size(), num_layers=1,
+    ...     num_heads=2, hidden_dim=16, intermediate_dim=32,
+    ...     max_sequence_length=16)
+    >>> classifier = TextClassifier(
+    ...     backbone, label_names=["negative", "positive"],
+    ...     preprocessor=TextClassifierPreprocessor(tokenizer, 16))
+    >>> classifier.fit(texts, [1, 0], epochs=1)
+    >>> labels, probabilities = classifier.classify(texts)
+    """
+
+    backbone_cls = TextClassifierBackbone
+    preprocessor_cls = TextClassifierPreprocessor
+    _preset_requires_weights = True
+
+    def __init__(
+        self,
+        backbone,
+        num_classes=None,
+        label_names=None,
+        preprocessor=None,
+        pooling="mean",
+        activation="softmax",
+        dropout=0.1,
+        **kwargs,
+    ):
+        num_classes, label_names = _check_classes(num_classes, label_names)
+        if pooling not in POOLINGS:
+            raise ValueError(
+                f"`pooling` must be one of {POOLINGS}. Received: pooling={pooling!r}"
+            )
+        if preprocessor is not None and (
+            preprocessor.sequence_length > backbone.max_sequence_length
+        ):
+            raise ValueError(
+                "The preprocessor's `sequence_length` must not exceed the "
+                "backbone's `max_sequence_length`. Received: sequence_length="
+                f"{preprocessor.sequence_length}, max_sequence_length="
+                f"{backbone.max_sequence_length}"
+            )
+
+        # === Layers ===
+        self.backbone = backbone
+        self.preprocessor = preprocessor
+        if pooling == "mean":
+            self.pooler = keras.layers.GlobalAveragePooling1D(
+                dtype=backbone.dtype_policy, name="masked_mean_pooling"
+            )
+        else:
+            self.pooler = None
+        self.output_dropout = keras.layers.Dropout(
+            dropout, dtype=backbone.dtype_policy, name="output_dropout"
+        )
+        self.output_dense = keras.layers.Dense(
+            num_classes,
+            activation=activation,
+            dtype=backbone.dtype_policy,
+            name="classifier_head",
+        )
+
+        # === Functional model ===
+        inputs = backbone.input
+        sequence = backbone(inputs)  # (B, T, E)
+        if pooling == "mean":
+            pooled = self.pooler(sequence, mask=inputs["padding_mask"])  # (B, E)
+        else:
+            pooled = sequence[:, 0, :]  # (B, E), the [CLS] token
+        pooled = self.output_dropout(pooled)
+        outputs = self.output_dense(pooled)  # (B, C)
+        # Compile after `self.activation` is set: the "auto" loss reads it.
+        compile_now = kwargs.pop("compile", True)
+        super().__init__(inputs=inputs, outputs=outputs, compile=False, **kwargs)
+
+        # === Config ===
+        self.num_classes = num_classes
+        self.label_names = label_names
+        self.pooling = pooling
+        self.activation = keras.activations.get(activation)
+        self.dropout = dropout
+        if compile_now:
+            self.compile()
+
+    def compile(self, optimizer="auto", loss="auto", *, metrics="auto", **kwargs):
+        """Configures training; see `keras_hub.models.TextClassifier.compile`.
+
+        The `"auto"` optimizer is Adam with learning rate 1e-3, suited to
+        training a small model from scratch (keras-hub's default, 5e-5, is
+        meant for fine-tuning a pretrained one).
+        """
+        if optimizer == "auto":
+            optimizer = keras.optimizers.Adam(learning_rate=1e-3)
+        super().compile(optimizer=optimizer, loss=loss, metrics=metrics, **kwargs)
+
+    @classmethod
+    def from_preset(cls, preset, load_weights=True, **kwargs):
+        """Instantiates a `TextClassifier` from a preset.
+
+        Args:
+            preset: a built-in preset name (see `TextClassifier.presets`), a
+                local preset directory, or a `kaggle://` / `hf://` handle.
+            load_weights: whether to load the saved weights.
+            **kwargs: override config entries. Passing `label_names` or
+                `num_classes` gives a new, randomly initialized head for
+                those classes (the backbone keeps its weights).
+
+        Returns:
+            A `TextClassifier`.
+        """
+        if "label_names" in kwargs and kwargs["label_names"] is not None:
+            kwargs.setdefault("num_classes", len(kwargs["label_names"]))
+        elif "num_classes" in kwargs:
+            kwargs["label_names"] = None
+        return super().from_preset(preset, load_weights=load_weights, **kwargs)
+
+    def classify(self, texts, batch_size=32):
+        """Classifies texts and returns label names with probabilities.
+
+        Args:
+            texts: a string or a list of strings (none empty).
+            batch_size: batch size of the forward passes.
+
+        Returns:
+            `(labels, probabilities)`: for a list, a list of B label names and
+            a (B, C) array whose columns follow `label_names`; for a single
+            string, one label name and a (C,) array.
+
+        Raises:
+            ValueError: if there is no preprocessor, or a text is empty.
+            TypeError: if a text is not a string.
+        """
+        if self.preprocessor is None:
+            raise ValueError(
+                "`classify()` needs a preprocessor to tokenize strings. "
+                "Received a TextClassifier with preprocessor=None."
+            )
+        single = isinstance(texts, str)
+        texts = check_texts(texts)
+        outputs = self.predict(texts, batch_size=batch_size, verbose=0)
+        outputs = np.asarray(outputs, dtype="float64")
+        if self.activation is not keras.activations.softmax:
+            shifted = np.exp(outputs - outputs.max(axis=-1, keepdims=True))
+            outputs = shifted / shifted.sum(axis=-1, keepdims=True)
+        labels = [self.label_names[i] for i in outputs.argmax(axis=-1)]
+        if single:
+            return labels[0], outputs[0]
+        return labels, outputs
+
+    def save_to_preset(self, preset_dir, max_shard_size=10, metadata=None):
+        """Saves the task to a keras-hub preset directory.
+
+        Args:
+            preset_dir: the directory to write.
+            max_shard_size: see `keras_hub.models.Task.save_to_preset`.
+            metadata: optional dict added to `metadata.json` (e.g.
+                `description`, training data, accuracy).
+        """
+        super().save_to_preset(preset_dir, max_shard_size=max_shard_size)
+        update_preset_metadata(
+            preset_dir,
+            task="TextClassifier",
+            label_names=list(self.label_names),
+            **(metadata or {}),
+        )
+
+    def save_task_weights(self, filepath):
+        """Saves the head's weights, without the backbone or optimizer state.
+
+        keras-hub's version also writes the optimizer's variables, which a
+        preset does not need and a freshly compiled task warns it cannot load.
+        """
+        keras.saving.save_weights(
+            self, filepath, objects_to_skip=self._not_task_objects()
+        )
+
+    def load_task_weights(self, filepath):
+        """Loads head weights written by `save_task_weights()`."""
+        keras.saving.load_weights(
+            self, filepath, objects_to_skip=self._not_task_objects()
+        )
+
+    def _not_task_objects(self):
+        skipped = list(self.backbone._flatten_layers())
+        if self.optimizer is not None:
+            skipped.append(self.optimizer)
+        return skipped
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "num_classes": self.num_classes,
+                "label_names": list(self.label_names),
+                "pooling": self.pooling,
+                "activation": keras.activations.serialize(self.activation),
+                "dropout": self.dropout,
+            }
+        )
+        return config
+
+
+def _check_classes(num_classes, label_names):
+    """Returns `(num_classes, label_names)`, filling the one left out."""
+    if label_names is not None:
+        if isinstance(label_names, str) or not all(
+            isinstance(name, str) for name in label_names
+        ):
+            raise TypeError(
+                f"`label_names` must be a list of strings. Received: {label_names!r}"
+            )
+        label_names = list(label_names)
+        if len(set(label_names)) != len(label_names):
+            raise ValueError(f"`label_names` must be unique. Received: {label_names!r}")
+        if num_classes is None:
+            num_classes = len(label_names)
+    if not isinstance(num_classes, int) or num_classes < 2:
+        raise ValueError(
+            "`num_classes` must be an integer >= 2 (or give `label_names`). "
+            f"Received: num_classes={num_classes!r}, label_names={label_names!r}"
+        )
+    if label_names is None:
+        label_names = [str(i) for i in range(num_classes)]
+    if len(label_names) != num_classes:
+        raise ValueError(
+            "`label_names` must have `num_classes` entries. Received: "
+            f"num_classes={num_classes}, label_names={label_names!r}"
+        )
+    return num_classes, label_names
