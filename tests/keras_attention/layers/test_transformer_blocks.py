@@ -1,0 +1,168 @@
+"""Transformer blocks and the decoding cache: the encoder block against
+`torch.nn.TransformerEncoderLayer` with copied weights, and step-by-step
+decoding against the full causal pass."""
+
+import keras
+import numpy as np
+import pytest
+from layer_harness import random_floats, to_numpy
+
+from keras_attention import layers
+
+TOLERANCE = {"rtol": 1e-5, "atol": 1e-5}
+
+
+def _copy_torch_encoder_weights(torch_layer, block, num_heads):
+    """Assigns a torch encoder layer's weights to a TransformerEncoderBlock."""
+    width = torch_layer.self_attn.embed_dim
+    head = width // num_heads
+
+    def numpy(parameter):
+        return parameter.detach().numpy()
+
+    attention = block.self_attention
+    in_weight, in_bias = (
+        numpy(torch_layer.self_attn.in_proj_weight),
+        numpy(torch_layer.self_attn.in_proj_bias),
+    )
+    projections = (attention.query_dense, attention.key_dense, attention.value_dense)
+    for index, dense in enumerate(projections):
+        rows = slice(index * width, (index + 1) * width)
+        # torch (out, in) with out = (H, D) -> keras (in, H, D)
+        dense.kernel.assign(in_weight[rows].T.reshape(width, num_heads, head))
+        dense.bias.assign(in_bias[rows].reshape(num_heads, head))
+    out_proj = torch_layer.self_attn.out_proj
+    attention.output_dense.kernel.assign(
+        numpy(out_proj.weight).T.reshape(num_heads, head, width)
+    )
+    attention.output_dense.bias.assign(numpy(out_proj.bias))
+    for dense, linear in (
+        (block.feedforward_intermediate_dense, torch_layer.linear1),
+        (block.feedforward_output_dense, torch_layer.linear2),
+    ):
+        dense.kernel.assign(numpy(linear.weight).T)
+        dense.bias.assign(numpy(linear.bias))
+    for norm, torch_norm in (
+        (block.self_attention_layer_norm, torch_layer.norm1),
+        (block.feedforward_layer_norm, torch_layer.norm2),
+    ):
+        norm.gamma.assign(numpy(torch_norm.weight))
+        norm.beta.assign(numpy(torch_norm.bias))
+
+
+@pytest.mark.parametrize("normalize_first", [False, True], ids=["post_ln", "pre_ln"])
+def test_encoder_block_equals_torch_transformer_encoder_layer(normalize_first):
+    if keras.config.backend() != "torch":
+        pytest.skip("the torch reference runs on the torch backend")
+    import torch
+
+    torch.manual_seed(0)
+    width, num_heads = 8, 2
+    reference = torch.nn.TransformerEncoderLayer(
+        d_model=width,
+        nhead=num_heads,
+        dim_feedforward=16,
+        dropout=0.0,
+        batch_first=True,
+        norm_first=normalize_first,
+    ).eval()
+    # Non-trivial norms, so a swapped gamma/beta would show.
+    for norm in (reference.norm1, reference.norm2):
+        torch.nn.init.uniform_(norm.weight, 0.5, 1.5)
+        torch.nn.init.uniform_(norm.bias, -0.5, 0.5)
+    block = layers.TransformerEncoderBlock(
+        num_heads, 16, normalize_first=normalize_first
+    )
+    x = random_floats(2, 5, width, seed=1)
+    padding = np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]], bool)
+    block(x)
+    _copy_torch_encoder_weights(reference, block, num_heads)
+
+    with torch.no_grad():
+        expected = reference(torch.from_numpy(x)).numpy()
+        # torch's key padding mask is True for padding.
+        expected_padded = reference(
+            torch.from_numpy(x), src_key_padding_mask=torch.from_numpy(~padding)
+        ).numpy()
+    np.testing.assert_allclose(to_numpy(block(x)), expected, **TOLERANCE)
+    padded = to_numpy(block(x, padding_mask=padding))
+    # Compared at real tokens; padded positions are not defined the same way.
+    np.testing.assert_allclose(padded[padding], expected_padded[padding], **TOLERANCE)
+
+
+def _decode_step_by_step(step, sequence, cache, prefix_length=1):
+    """Runs `step(tokens, cache, index)` on a prefix, then one token at a time."""
+    outputs = []
+    starts = [0] + list(range(prefix_length, sequence.shape[1]))
+    ends = starts[1:] + [sequence.shape[1]]
+    for start, end in zip(starts, ends):
+        output, cache = step(sequence[:, start:end], cache, start)
+        outputs.append(to_numpy(output))
+    return np.concatenate(outputs, axis=1)
+
+
+@pytest.mark.parametrize("normalize_first", [False, True], ids=["post_ln", "pre_ln"])
+def test_decoder_block_cached_decoding_equals_full_causal_pass(normalize_first):
+    target = random_floats(2, 6, 8, seed=2)
+    source = random_floats(2, 4, 8, seed=3)
+    block = layers.TransformerDecoderBlock(2, 16, normalize_first=normalize_first)
+    full = to_numpy(block(target, encoder_sequence=source))
+    cache = np.zeros((2, 2, 6, 2, 4), "float32")  # (B, 2, L, H, D)
+
+    def step(tokens, cache, index):
+        return block(
+            tokens,
+            encoder_sequence=source,
+            self_attention_cache=cache,
+            cache_update_index=index,
+        )
+
+    np.testing.assert_allclose(
+        _decode_step_by_step(step, target, cache, prefix_length=2), full, **TOLERANCE
+    )
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {},
+        {"num_key_value_heads": 1},
+        {"num_key_value_heads": 2, "use_rotary_embedding": True},
+    ],
+    ids=["multi_head", "multi_query", "grouped_rotary"],
+)
+def test_multi_head_attention_cached_decoding_equals_full_causal_pass(config):
+    x = random_floats(2, 5, 8, seed=4)
+    layer = layers.MultiHeadAttention(num_heads=4, key_dim=2, **config)
+    full = to_numpy(layer(x, x, use_causal_mask=True))
+    kv_heads = config.get("num_key_value_heads", 4)
+    cache = np.zeros((2, 2, 5, kv_heads, 2), "float32")  # (B, 2, S, K, D)
+
+    def step(tokens, cache, index):
+        return layer(
+            tokens, tokens, use_causal_mask=True, cache=cache, cache_update_index=index
+        )
+
+    np.testing.assert_allclose(
+        _decode_step_by_step(step, x, cache, prefix_length=3), full, **TOLERANCE
+    )
+
+
+def test_cache_of_the_new_tokens_holds_their_keys_and_values():
+    x = random_floats(1, 3, 8, seed=5)
+    layer = layers.MultiHeadAttention(num_heads=2, key_dim=4)
+    layer(x, x)
+    _, cache = layer(
+        x[:, :2],
+        x[:, :2],
+        cache=np.zeros((1, 2, 3, 2, 4), "float32"),
+        cache_update_index=0,
+    )
+    cache = to_numpy(cache)
+    np.testing.assert_allclose(
+        cache[:, 0, :2], to_numpy(layer.key_dense(x[:, :2])), **TOLERANCE
+    )
+    np.testing.assert_allclose(
+        cache[:, 1, :2], to_numpy(layer.value_dense(x[:, :2])), **TOLERANCE
+    )
+    np.testing.assert_array_equal(cache[:, :, 2], 0.0)
