@@ -26,7 +26,21 @@ def keras_mask_of(x):
 
 
 def detach_keras_mask(*tensors):
-    """Removes the Keras masks of `tensors` once a layer has consumed them."""
-    for tensor in tensors:
-        if get_keras_mask(tensor) is not None:
+    """Removes the Keras masks of `tensors` while a layer consumes them.
+
+    Returns:
+        `(tensor, mask)` pairs to hand to `reattach_keras_masks` at the end of
+        the call: the tensors may feed other layers, which need their masks.
+    """
+    detached = [(tensor, get_keras_mask(tensor)) for tensor in tensors]
+    for tensor, mask in detached:
+        if mask is not None:
             set_keras_mask(tensor, None)
+    return detached
+
+
+def reattach_keras_masks(detached):
+    """Gives back the masks `detach_keras_mask` removed."""
+    for tensor, mask in detached:
+        if mask is not None:
+            set_keras_mask(tensor, mask)

@@ -9,7 +9,7 @@ import keras
 from keras import ops
 
 from keras_attention.api_export import keras_attention_export
-from keras_attention.compat import detach_keras_mask
+from keras_attention.compat import detach_keras_mask, reattach_keras_masks
 from keras_attention.layers.base_attention import BaseAttention
 from keras_attention.layers.rotary_embedding import RotaryEmbedding
 from keras_attention.ops import scaled_dot_product_attention
@@ -171,8 +171,8 @@ class MultiHeadAttention(BaseAttention):
         key = value if key is None else key
         self._check_inputs(query, value, key)
         # Keras filled the *_mask arguments from these; the projections
-        # below do not take masks.
-        detach_keras_mask(query, value, key)
+        # below do not take masks. Other layers fed the same tensors do.
+        detached_masks = detach_keras_mask(query, value, key)
         query_heads = self.query_dense(query)  # (B, T, H, D)
         if self._rotary_embedding is not None:
             query_heads = self._rotary_embedding(
@@ -221,6 +221,7 @@ class MultiHeadAttention(BaseAttention):
         )
         attended, scores = result if return_attention_scores else (result, None)
         output = self.output_dense(attended)  # (B, T, O)
+        reattach_keras_masks(detached_masks)
         outputs = (output,) + ((scores,) if return_attention_scores else ())
         outputs += (cache,) if cache is not None else ()
         return outputs[0] if len(outputs) == 1 else outputs
