@@ -59,6 +59,7 @@ class AdditiveAttention(BaseAttention):
         self.kernel_initializer = kernel_initializer
 
     def build(self, query_shape, value_shape, key_shape=None):
+        self._check_shapes(query_shape, value_shape, key_shape, build=True)
         key_shape = value_shape if key_shape is None else key_shape
         initializer = keras.initializers.get(self.kernel_initializer)
         self.query_kernel = self.add_weight(

@@ -66,18 +66,38 @@ class BaseAttention(keras.layers.Layer):
         return None
 
     def _check_inputs(self, query, value, key):
-        for name, tensor in (("query", query), ("value", value), ("key", key)):
-            if len(tensor.shape) != 3:
+        self._check_shapes(query.shape, value.shape, key.shape)
+
+    def _check_shapes(self, query_shape, value_shape, key_shape=None, build=False):
+        """Checks ranks, key/value lengths and, once built, the input widths.
+
+        Subclasses call it first in `build(..., build=True)`: the widths
+        their weights were built for are then required of later calls.
+        """
+        key_shape = value_shape if key_shape is None else key_shape
+        shapes = {"query": query_shape, "value": value_shape, "key": key_shape}
+        for name, shape in shapes.items():
+            if len(shape) != 3:
                 raise ValueError(
                     f"`{name}` must have rank 3 (batch, length, features). "
-                    f"Received: {name}.shape={tuple(tensor.shape)}"
+                    f"Received: {name}.shape={tuple(shape)}"
                 )
-        key_length, value_length = key.shape[1], value.shape[1]
+        key_length, value_length = key_shape[1], value_shape[1]
         if None not in (key_length, value_length) and key_length != value_length:
             raise ValueError(
                 "`key` and `value` must have the same length. Received: "
-                f"key.shape={tuple(key.shape)}, value.shape={tuple(value.shape)}"
+                f"key.shape={tuple(key_shape)}, value.shape={tuple(value_shape)}"
             )
+        if build:
+            self._built_widths = tuple((n, s[-1]) for n, s in shapes.items())
+            return
+        for name, width in getattr(self, "_built_widths", ()):
+            if shapes[name][-1] not in (None, width):
+                raise ValueError(
+                    f"`{name}` has a different width from the one the layer was "
+                    f"built for. Received: {name}.shape={tuple(shapes[name])}, "
+                    f"expected a last dimension of {width}"
+                )
 
     def _merge_masks(
         self,

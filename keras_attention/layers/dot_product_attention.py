@@ -77,6 +77,9 @@ class DotProductAttention(BaseAttention):
         self.kernel_initializer = kernel_initializer
 
     def build(self, query_shape, value_shape, key_shape=None):
+        # Only "general" has weights tied to the input widths.
+        general = self.score_mode == "general"
+        self._check_shapes(query_shape, value_shape, key_shape, build=general)
         key_shape = value_shape if key_shape is None else key_shape
         query_dim, key_dim = query_shape[-1], key_shape[-1]
         if self.score_mode == "general":

@@ -59,7 +59,7 @@ class LearnedPositionEmbedding(keras.layers.Layer):
                 "LearnedPositionEmbedding expects inputs of rank 3 (batch, "
                 f"length, features). Received: inputs.shape={tuple(inputs.shape)}"
             )
-        check_sequence_length(inputs.shape[1], self.sequence_length)
+        check_sequence_length(inputs.shape[1], self.sequence_length, start_index)
         shape = ops.shape(inputs)
         table = ops.convert_to_tensor(self.position_embeddings)
         positions = ops.slice(table, (start_index, 0), (shape[1], inputs.shape[-1]))
@@ -79,11 +79,20 @@ class LearnedPositionEmbedding(keras.layers.Layer):
         return config
 
 
-def check_sequence_length(length, sequence_length):
-    """Raises a ValueError if a static `length` exceeds `sequence_length`."""
+def check_sequence_length(length, sequence_length, start_index=0):
+    """Raises a ValueError if a static `length` exceeds `sequence_length`, or
+    if positions from a static `start_index` run past the end of the table."""
     if length is not None and length > sequence_length:
         raise ValueError(
             f"The input sequence is longer than `sequence_length`. Received: "
             f"length {length}, expected at most sequence_length={sequence_length}. "
             "Truncate the inputs or build the layer with a longer sequence_length."
         )
+    if length is not None and isinstance(start_index, int):
+        if start_index < 0 or start_index + length > sequence_length:
+            raise ValueError(
+                "Positions `start_index` to `start_index + length` run past the "
+                f"position table. Received: start_index={start_index} and length "
+                f"{length}, expected start_index >= 0 and start_index + length "
+                f"at most sequence_length={sequence_length}"
+            )

@@ -129,6 +129,7 @@ class MultiHeadAttention(BaseAttention):
         )
 
     def build(self, query_shape, value_shape, key_shape=None):
+        self._check_shapes(query_shape, value_shape, key_shape, build=True)
         key_shape = value_shape if key_shape is None else key_shape
         heads, kv_heads = self.num_heads, self.num_key_value_heads
         # (B, T, E) x (E, H, D) -> (B, T, H, D), as keras.layers.MultiHeadAttention.
@@ -170,6 +171,8 @@ class MultiHeadAttention(BaseAttention):
     ):
         key = value if key is None else key
         self._check_inputs(query, value, key)
+        if cache is not None:
+            self._check_cache(cache)
         # Keras filled the *_mask arguments from these; the projections
         # below do not take masks. Other layers fed the same tensors do.
         detached_masks = detach_keras_mask(query, value, key)
@@ -225,6 +228,20 @@ class MultiHeadAttention(BaseAttention):
         outputs = (output,) + ((scores,) if return_attention_scores else ())
         outputs += (cache,) if cache is not None else ()
         return outputs[0] if len(outputs) == 1 else outputs
+
+    def _check_cache(self, cache):
+        shape = tuple(cache.shape)
+        if len(shape) != 5 or (shape[1], shape[3], shape[4]) != (
+            2,
+            self.num_key_value_heads,
+            self.key_dim,
+        ):
+            raise ValueError(
+                "`cache` must stack keys and values as (batch, 2, cache_length, "
+                f"num_key_value_heads, key_dim). Received: cache.shape={shape}, "
+                f"expected (batch, 2, cache_length, {self.num_key_value_heads}, "
+                f"{self.key_dim})"
+            )
 
     def _project_keys(self, key, cache_update_index):
         key_heads = self.key_dense(key)

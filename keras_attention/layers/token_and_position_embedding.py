@@ -107,7 +107,7 @@ class TokenAndPositionEmbedding(keras.layers.Layer):
                 "TokenAndPositionEmbedding expects inputs of shape (batch, length). "
                 f"Received: inputs.shape={tuple(inputs.shape)}"
             )
-        check_sequence_length(inputs.shape[1], self.sequence_length)
+        check_sequence_length(inputs.shape[1], self.sequence_length, start_index)
         embeddings = self.token_embedding(inputs)
         positions = self.position_embedding(embeddings, start_index=start_index)
         return embeddings + positions

@@ -57,6 +57,13 @@ class TransformerBlockBase(keras.layers.Layer):
         self.bias_initializer = keras.initializers.get(bias_initializer)
         self.supports_masking = True
 
+    def _check_rank(self, shape, name):
+        if len(shape) != 3:
+            raise ValueError(
+                f"`{name}` must have rank 3 (batch, length, features). "
+                f"Received: {name}.shape={tuple(shape)}"
+            )
+
     def _model_width(self, inputs_shape):
         width = inputs_shape[-1]
         if width is None or width % self.num_heads:

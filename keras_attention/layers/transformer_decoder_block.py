@@ -63,6 +63,9 @@ class TransformerDecoderBlock(TransformerBlockBase):
     """
 
     def build(self, decoder_sequence_shape, encoder_sequence_shape=None):
+        self._check_rank(decoder_sequence_shape, "decoder_sequence")
+        if encoder_sequence_shape is not None:
+            self._check_rank(encoder_sequence_shape, "encoder_sequence")
         self.self_attention, self.self_attention_layer_norm = self._build_attention(
             "self_attention", decoder_sequence_shape, decoder_sequence_shape
         )
