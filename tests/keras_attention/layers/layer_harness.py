@@ -5,7 +5,7 @@ enough that the same checks (config round trip, `.keras` save/load, symbolic
 vs eager call, a `model.fit` step, mixed precision) run on every backend
 within the suite's time budget. `test_layer_harness.py` applies the checks.
 
-Shape legend: B batch (2), T query length (4), S key length (5), E width (8).
+Shape legend: B batch (2), T query length (4), S key length (6), E width (8).
 """
 
 import dataclasses
@@ -15,7 +15,9 @@ import numpy as np
 
 from keras_attention import layers
 
-BATCH, QUERY_LENGTH, KEY_LENGTH, WIDTH = 2, 4, 5, 8
+# The same shapes as most other layer tests: jax compiles each op once per
+# shape, so shared shapes keep the suite fast.
+BATCH, QUERY_LENGTH, KEY_LENGTH, WIDTH = 2, 4, 6, 8
 
 
 def random_floats(*shape, seed=0):
@@ -87,9 +89,13 @@ LAYER_CASES = [
         fully_masked_rows=_EMPTY_ROWS,
     ),
     LayerCase(
-        "multi_head_attention_grouped",
+        "multi_head_attention_grouped_rotary",
         lambda **kw: layers.MultiHeadAttention(
-            num_heads=2, key_dim=4, num_key_value_heads=1, **kw
+            num_heads=2,
+            key_dim=4,
+            num_key_value_heads=1,
+            use_rotary_embedding=True,
+            **kw,
         ),
         (_QUERY, _VALUE),
         is_attention=True,
@@ -156,4 +162,4 @@ def functional_model(case, layer):
 
 def to_numpy(x):
     """A backend tensor (or array) as a float32 numpy array."""
-    return np.asarray(keras.ops.convert_to_numpy(keras.ops.cast(x, "float32")))
+    return np.asarray(keras.ops.convert_to_numpy(x)).astype("float32")

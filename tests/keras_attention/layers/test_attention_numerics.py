@@ -21,26 +21,20 @@ def _mask(batch, query_length, key_length, seed):
 
 MHA_CASES = {
     "self": dict(config={}, query=(2, 4, 8), value=None, call={}),
-    "cross_with_own_widths": dict(
-        config={"value_dim": 3, "output_dim": 5},
+    "cross_with_own_widths_and_attention_mask": dict(
+        config={"value_dim": 3, "output_dim": 5, "use_bias": False},
         query=(2, 4, 8),
         value=(2, 6, 7),
-        call={},
+        call={"attention_mask": _mask(2, 4, 6, seed=3)},
     ),
     "causal_and_padding_masks": dict(
         config={},
-        query=(2, 5, 8),
+        query=(2, 6, 8),
         value=None,
         call={
             "use_causal_mask": True,
-            "value_mask": np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]], bool),
+            "value_mask": np.array([[1, 1, 1, 0, 0, 0], [1, 1, 1, 1, 1, 1]], bool),
         },
-    ),
-    "attention_mask": dict(
-        config={"use_bias": False},
-        query=(2, 4, 8),
-        value=(2, 6, 8),
-        call={"attention_mask": _mask(2, 4, 6, seed=3)},
     ),
 }
 
@@ -70,12 +64,13 @@ def test_multi_head_attention_equals_keras_layer_with_copied_weights(name):
     np.testing.assert_allclose(to_numpy(fused), to_numpy(expected), **TOLERANCE)
 
 
-@pytest.mark.parametrize("num_kv_heads", [1, 2], ids=["multi_query", "grouped"])
-@pytest.mark.parametrize("causal", [False, True], ids=["full", "causal"])
+@pytest.mark.parametrize(
+    "num_kv_heads, causal", [(1, False), (2, True)], ids=["multi_query", "grouped"]
+)
 def test_grouped_query_attention_equals_numpy_with_repeated_kv_heads(
     num_kv_heads, causal
 ):
-    query = random_floats(2, 5, 8, seed=4)
+    query = random_floats(2, 6, 8, seed=4)
     layer = layers.MultiHeadAttention(
         num_heads=4, key_dim=3, num_key_value_heads=num_kv_heads
     )
@@ -83,7 +78,7 @@ def test_grouped_query_attention_equals_numpy_with_repeated_kv_heads(
         query, query, use_causal_mask=causal, return_attention_scores=True
     )
     assert tuple(layer.key_dense.kernel.shape) == (8, num_kv_heads, 3)
-    mask = np.tril(np.ones((5, 5), bool))[None] if causal else None
+    mask = np.tril(np.ones((6, 6), bool))[None] if causal else None
     expected, expected_scores = multi_head_attention(
         query, query, [to_numpy(w) for w in layer.weights], 4, num_kv_heads, mask
     )

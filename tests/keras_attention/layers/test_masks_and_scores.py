@@ -129,7 +129,7 @@ def test_causal_output_at_t_ignores_inputs_after_t(name, return_scores):
         return to_numpy(result[0] if return_scores else result)
 
     before = outputs(x)
-    for t in (0, 2, 4):
+    for t in (1, 4):
         after = outputs(_changed_after(x, t, seed=10 + t))
         np.testing.assert_allclose(after[:, : t + 1], before[:, : t + 1], atol=1e-5)
         assert not np.allclose(after[:, t + 1 :], before[:, t + 1 :])
