@@ -1,0 +1,201 @@
+"""Our MultiHeadAttention vs keras.layers.MultiHeadAttention, by length.
+
+Self-attention of one (1, T, 128) sequence with 4 heads of 32 features, for
+T in 128, 512, 2048 and 8192: forward (compiled: `jax.jit`, `tf.function`
+with XLA; eager under `torch.no_grad`) and forward+backward, time and peak
+memory. Our layer is run twice: on its fused path (the default, through
+`keras.ops.dot_product_attention`, which a spy counts) and on its explicit
+path (forced by requesting the scores), so the table shows what the
+backend's fused kernel buys.
+
+Run: KERAS_BACKEND=torch python benchmarks/attention_layer.py
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+from keras import ops  # noqa: E402
+
+from benchmarks import common  # noqa: E402
+from keras_attention import layers  # noqa: E402
+
+BATCH, HEADS, KEY_DIM = 1, 4, 32
+WIDTH = HEADS * KEY_DIM
+LENGTHS = (128, 512, 2048, 8192)
+# Forward+backward at 8192 takes minutes and several GiB per variant on a
+# 2-core CPU; it is measured up to this length.
+LONGEST_BACKWARD = 2048
+
+
+def count_fused_calls(layer, x):
+    """How many times one eager call of `layer` calls the fused kernel."""
+    original = ops.dot_product_attention
+    calls = []
+
+    def spy(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    keras.ops.dot_product_attention = spy
+    try:
+        layer(x, x)
+    finally:
+        keras.ops.dot_product_attention = original
+    return len(calls)
+
+
+def forward_function(layer, x, **call_kwargs):
+    """A compiled forward pass `() -> output` on the active backend."""
+    backend = common.backend()
+    if backend == "jax":
+        import jax
+
+        @jax.jit
+        def forward(trainable, non_trainable, x):
+            out, _ = layer.stateless_call(trainable, non_trainable, x, x, **call_kwargs)
+            return out[0] if isinstance(out, tuple) else out
+
+        trainable = [v.value for v in layer.trainable_variables]
+        non_trainable = [v.value for v in layer.non_trainable_variables]
+        return lambda: forward(trainable, non_trainable, x)
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        @tf.function(jit_compile=True)
+        def forward(x):
+            out = layer(x, x, **call_kwargs)
+            return out[0] if isinstance(out, tuple) else out
+
+        return lambda: forward(x)
+
+    def forward_torch():
+        with common.inference_context():
+            out = layer(x, x, **call_kwargs)
+        return out[0] if isinstance(out, tuple) else out
+
+    return forward_torch
+
+
+def gradient_function(layer, x, **call_kwargs):
+    """A compiled forward+backward `() -> gradients` of sum(output)."""
+    backend = common.backend()
+    if backend == "jax":
+        import jax
+
+        def loss(trainable, non_trainable, x):
+            out, _ = layer.stateless_call(trainable, non_trainable, x, x, **call_kwargs)
+            out = out[0] if isinstance(out, tuple) else out
+            return ops.sum(out)
+
+        gradient = jax.jit(jax.grad(loss, argnums=(0, 2)))
+        trainable = [v.value for v in layer.trainable_variables]
+        non_trainable = [v.value for v in layer.non_trainable_variables]
+        return lambda: gradient(trainable, non_trainable, x)
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        @tf.function(jit_compile=True)
+        def gradient(x):
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                out = layer(x, x, **call_kwargs)
+                out = out[0] if isinstance(out, tuple) else out
+                loss = tf.reduce_sum(out)
+            return tape.gradient(loss, layer.trainable_variables + [x])
+
+        return lambda: gradient(x)
+
+    import torch
+
+    x_leaf = x.detach().clone().requires_grad_(True)
+
+    def gradient_torch():
+        out = layer(x_leaf, x_leaf, **call_kwargs)
+        out = out[0] if isinstance(out, tuple) else out
+        out.sum().backward()
+        return torch.zeros(())
+
+    return gradient_torch
+
+
+def build_layers():
+    keras.utils.set_random_seed(0)
+    ours = layers.MultiHeadAttention(num_heads=HEADS, key_dim=KEY_DIM)
+    reference = keras.layers.MultiHeadAttention(num_heads=HEADS, key_dim=KEY_DIM)
+    shape = (BATCH, None, WIDTH)
+    ours.build(shape, shape)
+    reference.build(shape, shape)
+    reference.set_weights(ours.get_weights())
+    return ours, reference
+
+
+def run(lengths, repeats):
+    ours, reference = build_layers()
+    variants = {
+        "ours_fused": (ours, {}),
+        "ours_explicit": (ours, {"return_attention_scores": True}),
+        "keras": (reference, {}),
+    }
+    rows = []
+    for length in lengths:
+        x = ops.convert_to_tensor(
+            np.random.default_rng(length).standard_normal((BATCH, length, WIDTH)),
+            "float32",
+        )
+        row = {"length": length, "fused_calls_per_call": count_fused_calls(ours, x)}
+        forwards = {
+            n: forward_function(lay, x, **kw) for n, (lay, kw) in variants.items()
+        }
+        row["forward_memory_mib"] = {
+            name: common.peak_memory_mib(function)
+            for name, function in forwards.items()
+            if common.synchronize(function()) is not None
+        }
+        forward_repeats = repeats if length < 8192 else max(2, repeats // 2)
+        row["forward_ms"] = {
+            name: 1e3 * seconds
+            for name, seconds in common.interleaved_median_seconds(
+                forwards, repeats=forward_repeats, warmup=0
+            ).items()
+        }
+        if length <= LONGEST_BACKWARD:
+            gradients = {
+                n: gradient_function(lay, x, **kw) for n, (lay, kw) in variants.items()
+            }
+            row["backward_memory_mib"] = {
+                name: common.peak_memory_mib(function)
+                for name, function in gradients.items()
+                if common.synchronize(function()) is not None
+            }
+            row["forward_backward_ms"] = {
+                name: 1e3 * seconds
+                for name, seconds in common.interleaved_median_seconds(
+                    gradients, repeats=repeats, warmup=0
+                ).items()
+            }
+        score_mib = BATCH * HEADS * length * length * 4 / 2**20
+        row["score_matrix_mib"] = score_mib
+        rows.append(row)
+        print(row, file=sys.stderr, flush=True)
+    return {
+        "batch": BATCH,
+        "heads": HEADS,
+        "key_dim": KEY_DIM,
+        "longest_backward": LONGEST_BACKWARD,
+        "rows": rows,
+    }
+
+
+def main():
+    arguments = common.argument_parser(__doc__.splitlines()[0]).parse_args()
+    lengths = (64, 256) if arguments.quick else LENGTHS
+    repeats = 2 if arguments.quick else 5
+    common.emit("attention_layer", run(lengths, repeats), arguments)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,246 @@
+"""Timing, memory and machine information shared by the benchmarks.
+
+Every benchmark runs on the backend named by `KERAS_BACKEND` and prints one
+JSON record; `benchmarks/run_all.py` runs each in its own subprocess per
+backend and writes `docs/benchmarks.md` from the records.
+
+Example:
+    >>> from benchmarks.common import median_seconds
+    >>> seconds = median_seconds(lambda: sum(range(1000)), repeats=3, warmup=1)
+"""
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import sys
+import time
+import tracemalloc
+
+import keras
+import numpy as np
+
+
+def backend():
+    """Returns the active Keras backend name."""
+    return keras.backend.backend()
+
+
+def synchronize(result):
+    """Waits until `result` (any nest of tensors) is computed.
+
+    JAX dispatches asynchronously, so its arrays are blocked on; TensorFlow
+    and torch on CPU run eagerly and have finished when the call returns.
+    """
+    if backend() == "jax":
+        import jax
+
+        jax.block_until_ready(result)
+    return result
+
+
+def inference_context():
+    """A context without gradient tracking (torch's no_grad), else a no-op."""
+    if backend() == "torch":
+        import torch
+
+        return torch.no_grad()
+    import contextlib
+
+    return contextlib.nullcontext()
+
+
+def median_seconds(function, repeats=5, warmup=1):
+    """Median wall time of `function()` in seconds, after `warmup` calls.
+
+    Args:
+        function: a callable with no arguments; its result is synchronized.
+        repeats: number of timed calls.
+        warmup: untimed calls first (tracing, compilation, caches).
+
+    Returns:
+        The median of the `repeats` timings, in seconds.
+    """
+    for _ in range(warmup):
+        synchronize(function())
+    timings = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        synchronize(function())
+        timings.append(time.perf_counter() - start)
+    return statistics.median(timings)
+
+
+def interleaved_median_seconds(functions, repeats=5, warmup=1):
+    """Median seconds of each of several callables, timed in turns.
+
+    Running the compared variants round-robin in one process lets them share
+    the machine's load, so their ratio survives a busy machine.
+
+    Args:
+        functions: dict name -> callable with no arguments.
+        repeats: timed rounds.
+        warmup: untimed rounds first.
+
+    Returns:
+        dict name -> median seconds.
+    """
+    for _ in range(warmup):
+        for function in functions.values():
+            synchronize(function())
+    timings = {name: [] for name in functions}
+    for _ in range(repeats):
+        for name, function in functions.items():
+            start = time.perf_counter()
+            synchronize(function())
+            timings[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in timings.items()}
+
+
+def peak_rss_mib():
+    """The process's peak resident memory so far, in MiB (Linux ru_maxrss)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def current_rss_mib():
+    """The process's current resident memory in MiB (from /proc), or None."""
+    try:
+        with open("/proc/self/statm") as statm:
+            pages = int(statm.read().split()[1])
+        return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except OSError:
+        return None
+
+
+def peak_memory_mib(function):
+    """Peak memory of one call of `function()` above the memory before it.
+
+    Uses torch's allocator statistics where they exist (CUDA), else samples
+    the resident set size: tracemalloc does not see the native allocations of
+    the backends, so the RSS high-water mark is read in a background thread.
+
+    Args:
+        function: callable with no arguments.
+
+    Returns:
+        Peak extra memory in MiB during the call (an upper bound on CPU:
+        freed memory is not always returned to the OS between calls).
+    """
+    import threading
+
+    baseline = current_rss_mib()
+    peak = [baseline]
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], current_rss_mib())
+            time.sleep(0.002)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        synchronize(function())
+    finally:
+        done.set()
+        sampler.join()
+    peak[0] = max(peak[0], current_rss_mib())
+    return peak[0] - baseline
+
+
+def python_allocations_mib(function):
+    """Peak Python-heap allocations of one call (tracemalloc), in MiB."""
+    tracemalloc.start()
+    try:
+        synchronize(function())
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak / 2**20
+
+
+def matmul_gflops(size=1024, repeats=5):
+    """GFLOP/s of a float32 (size x size) @ (size x size) matmul on this backend.
+
+    The practical compute roof the model benchmarks are compared with.
+    """
+    from keras import ops
+
+    rng = np.random.default_rng(0)
+    a = ops.convert_to_tensor(rng.standard_normal((size, size)), "float32")
+    b = ops.convert_to_tensor(rng.standard_normal((size, size)), "float32")
+    seconds = median_seconds(lambda: ops.matmul(a, b), repeats=repeats, warmup=2)
+    return 2.0 * size**3 / seconds / 1e9
+
+
+def machine_info():
+    """Machine, Python and library versions, as a dict."""
+    info = {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "processor": _cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "keras": keras.__version__,
+        "backend": backend(),
+        "accelerator": "none (CPU only)",
+    }
+    for module in ("keras_hub", "tensorflow", "jax", "torch", "numpy"):
+        try:
+            info[module] = __import__(module).__version__
+        except ImportError:
+            pass
+    return info
+
+
+def _command_line():
+    return " ".join(sys.argv).replace(os.getcwd() + "/", "")
+
+
+def _cpu_model():
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def argument_parser(description):
+    """The command line every benchmark accepts: --quick and --json PATH."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument(
+        "--quick", action="store_true", help="tiny sizes, for the smoke test"
+    )
+    parser.add_argument("--json", help="write the result record to this path")
+    return parser
+
+
+def emit(name, results, arguments):
+    """Prints the record and writes it to `--json` if given.
+
+    Args:
+        name: the benchmark's name.
+        results: a JSON-serialisable dict of measurements.
+        arguments: the parsed command line.
+
+    Returns:
+        The record (dict).
+    """
+    record = {
+        "benchmark": name,
+        "backend": backend(),
+        "quick": bool(arguments.quick),
+        "command": f"KERAS_BACKEND={backend()} python {_command_line()}",
+        "machine": machine_info(),
+        "results": results,
+    }
+    text = json.dumps(record, indent=1, default=float)
+    print(text)
+    if arguments.json:
+        with open(arguments.json, "w") as stream:
+            stream.write(text)
+    return record

@@ -1,0 +1,167 @@
+"""Training step of a 2-block encoder classifier: ours vs keras-hub (vs torch).
+
+The same model (token + learned position embedding, two post-LN encoder
+blocks, mean pooling, a 2-way softmax classifier) is built from
+`keras_attention.layers`, from `keras_hub.layers.TransformerEncoder` +
+`TokenAndPositionEmbedding`, and on the torch backend from native
+`torch.nn.TransformerEncoderLayer`. Each is trained with Adam on the same
+batch; the variants are timed in turns in one process.
+
+Run: KERAS_BACKEND=jax python benchmarks/encoder_train_step.py
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import keras  # noqa: E402
+import keras_hub  # noqa: E402
+import numpy as np  # noqa: E402
+
+from benchmarks import common  # noqa: E402
+from keras_attention import layers  # noqa: E402
+
+FULL = dict(batch=32, length=128, d_model=256, heads=8, d_ff=1024, vocab=8000)
+QUICK = dict(batch=4, length=32, d_model=64, heads=4, d_ff=128, vocab=500)
+NUM_BLOCKS = 2
+NUM_CLASSES = 2
+
+
+def forward_flops(batch, length, d_model, heads, d_ff, vocab):
+    """Multiply-adds x 2 of one forward pass (matmuls only; the classifier
+    and embeddings are negligible)."""
+    per_token_per_block = (
+        4 * 2 * d_model * d_model  # query, key, value, output projections
+        + 2 * 2 * length * d_model  # Q K^T and weights @ V
+        + 2 * 2 * d_model * d_ff  # feed-forward
+    )
+    return batch * length * NUM_BLOCKS * per_token_per_block
+
+
+def build_ours(size):
+    tokens = keras.Input((size["length"],), dtype="int32")
+    x = layers.TokenAndPositionEmbedding(
+        size["vocab"], size["length"], size["d_model"]
+    )(tokens)
+    for _ in range(NUM_BLOCKS):
+        x = layers.TransformerEncoderBlock(size["heads"], size["d_ff"])(x)
+    x = keras.layers.GlobalAveragePooling1D()(x)
+    outputs = keras.layers.Dense(NUM_CLASSES, activation="softmax")(x)
+    return keras.Model(tokens, outputs, name="ours")
+
+
+def build_keras_hub(size):
+    tokens = keras.Input((size["length"],), dtype="int32")
+    x = keras_hub.layers.TokenAndPositionEmbedding(
+        size["vocab"], size["length"], size["d_model"]
+    )(tokens)
+    for _ in range(NUM_BLOCKS):
+        x = keras_hub.layers.TransformerEncoder(
+            size["d_ff"], size["heads"], layer_norm_epsilon=1e-5
+        )(x)
+    x = keras.layers.GlobalAveragePooling1D()(x)
+    outputs = keras.layers.Dense(NUM_CLASSES, activation="softmax")(x)
+    return keras.Model(tokens, outputs, name="keras_hub")
+
+
+def keras_step(model, tokens, labels):
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-4), loss="sparse_categorical_crossentropy"
+    )
+    return lambda: model.train_on_batch(tokens, labels)
+
+
+def torch_native_step(size, tokens, labels):
+    """The same model in plain torch, stepped eagerly with torch.optim.Adam."""
+    import torch
+
+    class Encoder(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.tokens = torch.nn.Embedding(size["vocab"], size["d_model"])
+            self.positions = torch.nn.Parameter(
+                torch.zeros(size["length"], size["d_model"])
+            )
+            self.blocks = torch.nn.ModuleList(
+                torch.nn.TransformerEncoderLayer(
+                    size["d_model"],
+                    size["heads"],
+                    size["d_ff"],
+                    dropout=0.0,
+                    batch_first=True,
+                    layer_norm_eps=1e-5,
+                )
+                for _ in range(NUM_BLOCKS)
+            )
+            self.classifier = torch.nn.Linear(size["d_model"], NUM_CLASSES)
+
+        def forward(self, ids):
+            x = self.tokens(ids) + self.positions
+            for block in self.blocks:
+                x = block(x)
+            return self.classifier(x.mean(dim=1))
+
+    model = Encoder()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
+    ids = torch.as_tensor(tokens, dtype=torch.long)
+    target = torch.as_tensor(labels, dtype=torch.long)
+
+    def step():
+        optimizer.zero_grad(set_to_none=True)
+        loss = torch.nn.functional.cross_entropy(model(ids), target)
+        loss.backward()
+        optimizer.step()
+        return loss.detach()
+
+    parameters = sum(p.numel() for p in model.parameters())
+    return step, parameters
+
+
+def run(size, repeats):
+    rng = np.random.default_rng(0)
+    tokens = rng.integers(1, size["vocab"], (size["batch"], size["length"]))
+    tokens = tokens.astype("int32")
+    labels = rng.integers(0, NUM_CLASSES, (size["batch"],)).astype("int32")
+    keras.utils.set_random_seed(0)
+    ours, hub = build_ours(size), build_keras_hub(size)
+    params = {"ours": ours.count_params(), "keras_hub": hub.count_params()}
+    steps = {
+        "ours": keras_step(ours, tokens, labels),
+        "keras_hub": keras_step(hub, tokens, labels),
+    }
+    if common.backend() == "torch":
+        steps["torch_native"], params["torch_native"] = torch_native_step(
+            size, tokens, labels
+        )
+    seconds = common.interleaved_median_seconds(steps, repeats=repeats, warmup=2)
+    roof = common.matmul_gflops()
+    train_flops = 3 * forward_flops(**size)
+    variants = {}
+    for name, median in seconds.items():
+        gflops = train_flops / median / 1e9
+        variants[name] = {
+            "ms_per_step": 1e3 * median,
+            "gflops": gflops,
+            "fraction_of_matmul_roof": gflops / roof,
+            "params": params[name],
+        }
+    return {
+        "size": size,
+        "train_gflop_per_step": train_flops / 1e9,
+        "matmul_gflops": roof,
+        "variants": variants,
+        "ratio_ours_over_keras_hub": seconds["ours"] / seconds["keras_hub"],
+        "same_param_count": params["ours"] == params["keras_hub"],
+    }
+
+
+def main():
+    arguments = common.argument_parser(__doc__.splitlines()[0]).parse_args()
+    size = QUICK if arguments.quick else FULL
+    repeats = 2 if arguments.quick else 7
+    common.emit("encoder_train_step", run(size, repeats), arguments)
+
+
+if __name__ == "__main__":
+    main()
