@@ -1,0 +1,113 @@
+"""Runs every benchmark on every backend and writes docs/benchmarks.md.
+
+Each (benchmark, backend) pair runs in its own subprocess with
+`KERAS_BACKEND` set, so backends never share a process; the JSON records are
+kept in `benchmarks/results/` and rendered as tables with the ratios and
+goals. The hand-written history of performance fixes,
+`benchmarks/performance_fixes.md`, is appended to the page.
+
+Run: python benchmarks/run_all.py            (about 15 min on 2 CPU cores)
+     python benchmarks/run_all.py --quick --output /tmp/benchmarks.md
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+REPOSITORY = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPOSITORY)
+
+from benchmarks import report  # noqa: E402
+
+BENCHMARKS = (
+    "encoder_train_step",
+    "attention_layer",
+    "decoding",
+    "application_throughput",
+)
+BACKENDS = ("tensorflow", "jax", "torch")
+
+
+def run_one(benchmark, backend, quick, results_directory, timeout):
+    """Runs one benchmark on one backend; returns its record or an error."""
+    path = os.path.join(results_directory, f"{benchmark}_{backend}.json")
+    command = [sys.executable, os.path.join("benchmarks", f"{benchmark}.py")]
+    command += ["--json", path] + (["--quick"] if quick else [])
+    environment = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3")
+    start = time.perf_counter()
+    try:
+        completed = subprocess.run(
+            command,
+            cwd=REPOSITORY,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        failed = completed.returncode != 0
+        message = completed.stderr[-1500:]
+    except subprocess.TimeoutExpired:
+        failed, message = True, f"timed out after {timeout} s"
+    wall = time.perf_counter() - start
+    if failed or not os.path.exists(path):
+        return {"benchmark": benchmark, "backend": backend, "error": message}
+    with open(path) as stream:
+        record = json.load(stream)
+    record["wall_s"] = wall
+    return record
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes (smoke)")
+    parser.add_argument("--backends", nargs="+", default=BACKENDS, choices=BACKENDS)
+    parser.add_argument(
+        "--benchmarks", nargs="+", default=BENCHMARKS, choices=BENCHMARKS
+    )
+    parser.add_argument(
+        "--output",
+        default=None,
+        help="markdown page to write (default docs/benchmarks.md; with "
+        "--quick, a temporary file)",
+    )
+    parser.add_argument(
+        "--results",
+        default=None,
+        help="directory of the JSON records (default benchmarks/results; with "
+        "--quick, a temporary directory)",
+    )
+    parser.add_argument("--timeout", type=int, default=900, help="seconds per run")
+    arguments = parser.parse_args()
+    if arguments.quick:
+        temporary = tempfile.mkdtemp(prefix="benchmarks_")
+        results = arguments.results or temporary
+        output = arguments.output or os.path.join(temporary, "benchmarks.md")
+    else:
+        results = arguments.results or os.path.join(REPOSITORY, "benchmarks", "results")
+        output = arguments.output or os.path.join(REPOSITORY, "docs", "benchmarks.md")
+    os.makedirs(results, exist_ok=True)
+
+    start = time.perf_counter()
+    records = []
+    for benchmark in arguments.benchmarks:
+        for backend in arguments.backends:
+            record = run_one(
+                benchmark, backend, arguments.quick, results, arguments.timeout
+            )
+            status = "error" if "error" in record else f"{record['wall_s']:.0f} s"
+            print(f"{benchmark:24s} {backend:10s} {status}", flush=True)
+            records.append(record)
+    command = "python benchmarks/run_all.py" + " ".join([""] + sys.argv[1:]).rstrip()
+    page = report.render(records, command, time.perf_counter() - start)
+    with open(output, "w") as stream:
+        stream.write(page)
+    print(f"wrote {output}")
+    return 1 if any("error" in record for record in records) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,90 @@
+"""The benchmarks run and measure the right things (tiny sizes, no timings checked)."""
+
+import sys
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks import attention_layer, common, encoder_train_step, report  # noqa: E402
+
+TINY = dict(batch=2, length=8, d_model=16, heads=2, d_ff=32, vocab=50)
+
+
+def test_forward_flops_matches_a_hand_count():
+    # One block, per token: 4 projections 4*2*16*16, attention 2*2*8*16,
+    # feed-forward 2*2*16*32; two blocks, 16 tokens.
+    per_token = 4 * 2 * 16 * 16 + 2 * 2 * 8 * 16 + 2 * 2 * 16 * 32
+    assert encoder_train_step.forward_flops(**TINY) == 2 * 16 * per_token
+
+
+def test_encoder_variants_have_the_same_parameters_and_run():
+    result = encoder_train_step.run(TINY, repeats=1, warmup=0, roof_matrix_size=64)
+    assert result["same_param_count"]
+    counts = {v["params"] for v in result["variants"].values()}
+    assert len(counts) == 1  # torch.nn's model too, on torch
+    assert result["ratio_ours_over_keras_hub"] > 0
+
+
+def test_our_layer_takes_the_fused_kernel_once_per_call():
+    ours, reference = attention_layer.build_layers()
+    x = keras.ops.ones((1, 8, attention_layer.WIDTH))
+    assert attention_layer.count_fused_calls(ours, x) == 1
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(ours(x, x)),
+        keras.ops.convert_to_numpy(reference(x, x)),
+        atol=1e-5,
+    )
+
+
+def test_compiled_forward_and_gradient_functions_run():
+    ours, _ = attention_layer.build_layers()
+    x = keras.ops.ones((1, 8, attention_layer.WIDTH))
+    forward = attention_layer.forward_function(ours, x)
+    assert tuple(common.synchronize(forward()).shape) == (1, 8, attention_layer.WIDTH)
+    common.synchronize(attention_layer.gradient_function(ours, x)())
+
+
+def test_cached_decoding_gives_the_recomputed_tokens():
+    pytest.importorskip("applications.translator.task")
+    from benchmarks import decoding
+
+    size = dict(sentences=2, source_length=5, target_length=6, vocabulary=40)
+    translator = decoding.build_translator(size)
+    inputs = decoding.make_inputs(size)
+    np.testing.assert_array_equal(
+        decoding.cached_decode(translator, inputs),
+        decoding.recompute_decode(translator, inputs),
+    )
+
+
+def test_timing_and_memory_helpers():
+    assert common.median_seconds(lambda: None, repeats=3, warmup=0) >= 0
+    medians = common.interleaved_median_seconds({"a": lambda: 1, "b": lambda: 2}, 2)
+    assert set(medians) == {"a", "b"}
+    # A 64 MiB array held during the call shows up in the sampled peak.
+    assert common.peak_memory_mib(lambda: np.ones(2**24, "float32").sum()) >= 0
+    assert common.machine_info()["backend"] == keras.backend.backend()
+
+
+def test_report_renders_goals_and_errors():
+    record = {
+        "benchmark": "decoding",
+        "backend": "jax",
+        "results": {
+            "cached_tokens_per_s": 100.0,
+            "recompute_tokens_per_s": 10.0,
+            "speedup": 10.0,
+            "identical_tokens": True,
+            "cached_first_call_s": 1.0,
+            "beam_over_greedy": 3.0,
+            "num_beams": 4,
+        },
+    }
+    failed = {"benchmark": "attention_layer", "backend": "torch", "error": "boom"}
+    page = report.render([record, failed], "python benchmarks/run_all.py", 60.0)
+    assert "| cached decoding >= 5x recompute, same tokens (jax) | 10.0x" in page
+    assert "attention_layer on torch: `boom`" in page
