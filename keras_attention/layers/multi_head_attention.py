@@ -194,10 +194,12 @@ class MultiHeadAttention(BaseAttention):
                     f"`key_dim`. Received: value_dim={self.value_dim}, "
                     f"key_dim={self.key_dim}"
                 )
-            start = [0, cache_update_index, 0, 0]
-            key_heads = ops.slice_update(cache[:, 0], start, key_heads)
-            value_heads = ops.slice_update(cache[:, 1], start, value_heads)
-            cache = ops.stack([key_heads, value_heads], axis=1)
+            # One update of the whole cache: writing keys and values apart
+            # and stacking them again copied the cache three times per step.
+            new_entries = ops.stack([key_heads, value_heads], axis=1)
+            start = [0, 0, cache_update_index, 0, 0]
+            cache = ops.slice_update(cache, start, new_entries)  # (B, 2, S, K, D)
+            key_heads, value_heads = cache[:, 0], cache[:, 1]
             value_mask = _scatter_new_token_mask(value_mask, cache, cache_update_index)
             key_mask = _scatter_new_token_mask(key_mask, cache, cache_update_index)
             cache_offset = cache_update_index
