@@ -17,6 +17,7 @@ _EXPORTS = {
     "TextClassifierBackbone": "applications.text_classifier.backbone",
     "TextClassifierPreprocessor": "applications.text_classifier.preprocessor",
     "TextClassifierTokenizer": "applications.text_classifier.tokenizer",
+    "Translator": "applications.translator.task",
 }
 
 __all__ = sorted(_EXPORTS)

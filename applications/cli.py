@@ -25,6 +25,7 @@ BACKENDS = ("tensorflow", "jax", "torch")
 
 HOOK_MODULES = [
     "applications.text_classifier.cli",
+    "applications.translator.cli",
 ]
 
 GROUP_HELP = {

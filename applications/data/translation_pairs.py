@@ -62,3 +62,73 @@ def load_translation_pairs(path, max_pairs=None, reverse=False, encoding="utf-8"
     if not sources:
         raise ValueError(f"{path}: no sentence pairs found (the file is empty).")
     return sources, targets
+
+
+def split_pairs_by_source(
+    sources, targets, validation_fraction=0.05, test_fraction=0.1, seed=0
+):
+    """Seeded train / validation / test split that keeps each source whole.
+
+    Tatoeba files repeat a source sentence once per accepted translation.
+    Splitting the pairs themselves would put some translations of a sentence
+    in training and others in the test set; this splits the *distinct*
+    sources (with `applications.data.splits.split_indices`) and sends every
+    pair of a source to that source's split.
+
+    Args:
+        sources: list of source sentences.
+        targets: list of target sentences, parallel to `sources`.
+        validation_fraction: share of the distinct sources for validation.
+        test_fraction: share of the distinct sources held out for testing.
+        seed: the shuffle seed.
+
+    Returns:
+        `(train, validation, test)`: each a `(sources, targets)` pair of
+        lists, in file order.
+
+    Example:
+    >>> train, validation, test = split_pairs_by_source(
+    ...     ["Hi.", "Hi.", "Run.", "Go."], ["嗨。", "你好。", "跑。", "走。"],
+    ...     validation_fraction=0.0, test_fraction=0.34, seed=0)
+    """
+    from applications.data.splits import split_indices
+
+    if len(sources) != len(targets):
+        raise ValueError(
+            "`sources` and `targets` must have the same length. Received "
+            f"{len(sources)} sources and {len(targets)} targets."
+        )
+    distinct = list(dict.fromkeys(sources))
+    if not distinct:
+        raise ValueError("Received no sentence pairs to split.")
+    parts = split_indices(
+        len(distinct),
+        validation_fraction=validation_fraction,
+        test_fraction=test_fraction,
+        seed=seed,
+    )
+    split_of = {}
+    for split, indices in enumerate(parts):
+        for index in indices:
+            split_of[distinct[index]] = split
+    splits = [([], []), ([], []), ([], [])]
+    for source, target in zip(sources, targets):
+        split_sources, split_targets = splits[split_of[source]]
+        split_sources.append(source)
+        split_targets.append(target)
+    return tuple(splits)
+
+
+def write_translation_pairs(path, sources, targets):
+    """Writes `source<TAB>target` lines (UTF-8), e.g. a held-out test split.
+
+    Args:
+        path: the file to write.
+        sources: list of source sentences (without tabs or newlines).
+        targets: list of target sentences, parallel to `sources`.
+    """
+    from pathlib import Path
+
+    with open(Path(path), "w", encoding="utf-8") as file:
+        for source, target in zip(sources, targets):
+            file.write(f"{source}\t{target}\n")

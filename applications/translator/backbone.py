@@ -1,0 +1,323 @@
+"""Encoder-decoder backbone of the translator: Transformer or GRU + attention.
+
+Shape legend: B batch, S source length, T target length, V target
+vocabulary size.
+"""
+
+import os
+from pathlib import Path
+
+import keras
+import keras_hub
+
+from applications import preset_registry
+from applications.preset_registry import PresetMixin, register_presets
+from applications.translator import rnn_attention_architecture, transformer_architecture
+from applications.translator.presets import backbone_presets
+from keras_attention.api_export import keras_attention_export
+
+ARCHITECTURES = {
+    "transformer": transformer_architecture,
+    "rnn_attention": rnn_attention_architecture,
+}
+POSITIONS = ("learned", "sinusoidal")
+
+
+@keras_attention_export
+class TranslatorBackbone(PresetMixin, keras_hub.models.Backbone):
+    """Encoder-decoder mapping source and target token ids to target logits.
+
+    A functional `keras.Model` (a `keras_hub.models.Backbone`) in one of two
+    architectures:
+
+    - `"transformer"` (Vaswani et al., "Attention Is All You Need", 2017):
+      `TokenAndPositionEmbedding`, `num_layers` `TransformerEncoderBlock`s
+      and `TransformerDecoderBlock`s (post-LN as in the paper, or pre-LN).
+    - `"rnn_attention"` (Bahdanau, Cho and Bengio, "Neural Machine
+      Translation by Jointly Learning to Align and Translate", 2015):
+      bidirectional GRU encoder, GRU decoder and `AdditiveAttention`; see
+      `applications.translator.rnn_attention_architecture`.
+
+    The full pass is teacher-forced (the decoder reads the target shifted
+    right). `Translator` decodes step by step with `call_encoder()`,
+    `initial_cache()` and `call_decoder_with_cache()`.
+
+    Args:
+        vocabulary_size: V, the target (decoder) vocabulary size.
+        source_vocabulary_size: the source (encoder) vocabulary size; None
+            shares one embedding table between source and target (a joint
+            vocabulary, as in the paper's English-German model).
+        architecture: `"transformer"` or `"rnn_attention"`.
+        num_layers: encoder and decoder layers (blocks, or GRU layers).
+        num_heads: attention heads of the Transformer; must divide
+            `hidden_dim`. Unused by `"rnn_attention"`.
+        hidden_dim: d_model of the Transformer; the embedding, GRU state and
+            attention width of `"rnn_attention"`.
+        intermediate_dim: feed-forward width (d_ff) of the Transformer.
+        max_sequence_length: the longest source or target sequence.
+        dropout: dropout rate (embeddings, residual branches, attention
+            weights, output).
+        position: `"learned"` or `"sinusoidal"` positions (Transformer).
+        tie_embeddings: whether the output projection is the transposed
+            target embedding table (no output weights of its own).
+        normalize_first: pre-LN Transformer blocks (with a final layer norm)
+            instead of the paper's post-LN.
+        layer_norm_epsilon: epsilon of the layer normalizations.
+        dtype: dtype policy of the weights and computations.
+        **kwargs: forwarded to `keras_hub.models.Backbone` (e.g. `name`).
+
+    Call arguments:
+        inputs: dict of `"encoder_token_ids"` and `"encoder_padding_mask"`
+            (B, S), `"decoder_token_ids"` and `"decoder_padding_mask"` (B, T).
+
+    Returns:
+        (B, T, V) logits of the next target token at each position.
+
+    Example:
+    >>> backbone = TranslatorBackbone(
+    ...     vocabulary_size=100, source_vocabulary_size=120, num_layers=1,
+    ...     num_heads=2, hidden_dim=16, intermediate_dim=32,
+    ...     max_sequence_length=8)
+    >>> ones = np.ones((2, 8), "int32")
+    >>> backbone({"encoder_token_ids": ones, "encoder_padding_mask": ones,
+    ...           "decoder_token_ids": ones, "decoder_padding_mask": ones}).shape
+    (2, 8, 100)
+    """
+
+    _preset_requires_weights = True
+
+    def __init__(
+        self,
+        vocabulary_size,
+        source_vocabulary_size=None,
+        architecture="transformer",
+        num_layers=2,
+        num_heads=4,
+        hidden_dim=128,
+        intermediate_dim=512,
+        max_sequence_length=64,
+        dropout=0.1,
+        position="learned",
+        tie_embeddings=True,
+        normalize_first=False,
+        layer_norm_epsilon=1e-5,
+        dtype=None,
+        **kwargs,
+    ):
+        config = {
+            "vocabulary_size": vocabulary_size,
+            "source_vocabulary_size": source_vocabulary_size,
+            "architecture": architecture,
+            "num_layers": num_layers,
+            "num_heads": num_heads,
+            "hidden_dim": hidden_dim,
+            "intermediate_dim": intermediate_dim,
+            "max_sequence_length": max_sequence_length,
+            "dropout": dropout,
+            "position": position,
+            "tie_embeddings": tie_embeddings,
+            "normalize_first": normalize_first,
+            "layer_norm_epsilon": layer_norm_epsilon,
+        }
+        _check_config(config)
+        self.architecture_module = ARCHITECTURES[architecture]
+
+        # === Layers ===
+        self.architecture_module.build_layers(self, config, dtype)
+
+        # === Functional model ===
+        encoder_token_ids = keras.Input(
+            (None,), dtype="int32", name="encoder_token_ids"
+        )
+        encoder_padding_mask = keras.Input(
+            (None,), dtype="int32", name="encoder_padding_mask"
+        )
+        decoder_token_ids = keras.Input(
+            (None,), dtype="int32", name="decoder_token_ids"
+        )
+        decoder_padding_mask = keras.Input(
+            (None,), dtype="int32", name="decoder_padding_mask"
+        )
+        encoder_outputs, initial_state = self.architecture_module.encode(
+            self, encoder_token_ids, encoder_padding_mask
+        )
+        extra = {} if initial_state is None else {"initial_states": initial_state}
+        logits = self.architecture_module.decode(
+            self,
+            encoder_outputs,
+            encoder_padding_mask,
+            decoder_token_ids,
+            decoder_padding_mask,
+            training=None,
+            **extra,
+        )  # (B, T, V)
+        super().__init__(
+            inputs={
+                "encoder_token_ids": encoder_token_ids,
+                "encoder_padding_mask": encoder_padding_mask,
+                "decoder_token_ids": decoder_token_ids,
+                "decoder_padding_mask": decoder_padding_mask,
+            },
+            outputs=logits,
+            dtype=dtype,
+            **kwargs,
+        )
+
+        # === Config ===
+        for key, value in config.items():
+            setattr(self, key, value)
+
+    def call_encoder(self, token_ids, padding_mask):
+        """Runs the encoder (inference mode).
+
+        Args:
+            token_ids: (B, S) source token ids.
+            padding_mask: (B, S), 1 for real tokens.
+
+        Returns:
+            `(encoder_outputs, decoder_initial_state)`: (B, S, E') outputs,
+            and the RNN decoder's initial states (None for the Transformer).
+        """
+        return self.architecture_module.encode(
+            self, token_ids, padding_mask, training=False
+        )
+
+    def initial_cache(self, encoder_outputs, decoder_initial_state, max_length):
+        """The decoding cache before the first target token.
+
+        Args:
+            encoder_outputs: from `call_encoder()`.
+            decoder_initial_state: from `call_encoder()`.
+            max_length: the longest target sequence to decode.
+
+        Returns:
+            The Transformer's zero self-attention cache (B, N, 2, L, H, D),
+            or the RNN decoder's GRU states (B, N, E).
+        """
+        return self.architecture_module.initial_cache(
+            self, encoder_outputs, decoder_initial_state, max_length
+        )
+
+    def call_decoder_with_cache(
+        self, encoder_outputs, encoder_padding_mask, token_ids, cache, cache_index
+    ):
+        """Decodes one new target token per sequence, reusing the cache.
+
+        Args:
+            encoder_outputs: from `call_encoder()`.
+            encoder_padding_mask: (B, S) source padding mask.
+            token_ids: (B, 1), the token at position `cache_index`.
+            cache: from `initial_cache()` or the previous call.
+            cache_index: the position of `token_ids` in the target.
+
+        Returns:
+            `(logits (B, 1, V), hidden_states (B, 1, E), updated cache)`.
+        """
+        return self.architecture_module.decode_step(
+            self, encoder_outputs, encoder_padding_mask, token_ids, cache, cache_index
+        )
+
+    @classmethod
+    def from_preset(cls, preset, load_weights=None, **kwargs):
+        """Instantiates a backbone from a preset.
+
+        Args:
+            preset: a built-in preset name (see `TranslatorBackbone.presets`),
+                a local preset directory, or a remote handle.
+            load_weights: whether to load the weights; None loads them when
+                the preset has any (architecture presets such as
+                `transformer_base` ship a configuration only and give
+                randomly initialized weights).
+            **kwargs: override config entries, or keras-hub options.
+
+        Returns:
+            A `TranslatorBackbone`.
+        """
+        if load_weights is None:
+            load_weights = preset_has_weights(preset)
+        return super().from_preset(preset, load_weights=load_weights, **kwargs)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "vocabulary_size": self.vocabulary_size,
+                "source_vocabulary_size": self.source_vocabulary_size,
+                "architecture": self.architecture,
+                "num_layers": self.num_layers,
+                "num_heads": self.num_heads,
+                "hidden_dim": self.hidden_dim,
+                "intermediate_dim": self.intermediate_dim,
+                "max_sequence_length": self.max_sequence_length,
+                "dropout": self.dropout,
+                "position": self.position,
+                "tie_embeddings": self.tie_embeddings,
+                "normalize_first": self.normalize_first,
+                "layer_norm_epsilon": self.layer_norm_epsilon,
+            }
+        )
+        return config
+
+
+def preset_has_weights(preset):
+    """Whether a preset (name, directory or handle) ships model weights.
+
+    Remote handles are assumed to have weights (keras-hub reports a missing
+    file when it downloads them).
+    """
+    resolved = preset_registry.resolve_preset(preset)
+    if preset_registry.is_remote_handle(resolved):
+        return True
+    directory = Path(resolved)
+    return any(
+        os.path.isfile(directory / name)
+        for name in (
+            preset_registry.MODEL_WEIGHTS_FILE,
+            preset_registry.SHARDED_MODEL_WEIGHTS_FILE,
+        )
+    )
+
+
+def _check_config(config):
+    for name in (
+        "vocabulary_size",
+        "num_layers",
+        "num_heads",
+        "hidden_dim",
+        "intermediate_dim",
+        "max_sequence_length",
+    ):
+        value = config[name]
+        if not isinstance(value, int) or value <= 0:
+            raise ValueError(
+                f"`{name}` must be a positive integer. Received: {name}={value!r}"
+            )
+    source = config["source_vocabulary_size"]
+    if source is not None and (not isinstance(source, int) or source <= 0):
+        raise ValueError(
+            "`source_vocabulary_size` must be a positive integer, or None for a "
+            f"vocabulary shared with the target. Received: {source!r}"
+        )
+    if config["architecture"] not in ARCHITECTURES:
+        raise ValueError(
+            f"`architecture` must be one of {sorted(ARCHITECTURES)}. "
+            f"Received: architecture={config['architecture']!r}"
+        )
+    if config["architecture"] == "transformer" and (
+        config["hidden_dim"] % config["num_heads"]
+    ):
+        raise ValueError(
+            "`num_heads` must divide `hidden_dim` (each head has "
+            f"hidden_dim // num_heads features). Received: "
+            f"hidden_dim={config['hidden_dim']}, num_heads={config['num_heads']}"
+        )
+    if config["position"] not in POSITIONS:
+        raise ValueError(
+            f"`position` must be one of {POSITIONS}. "
+            f"Received: position={config['position']!r}"
+        )
+    if not 0.0 <= config["dropout"] < 1.0:
+        raise ValueError(f"`dropout` must be in [0, 1). Received: {config['dropout']}")
+
+
+register_presets(backbone_presets, TranslatorBackbone)

@@ -1,0 +1,42 @@
+"""Built-in presets of the translator (keras-hub's table format).
+
+Each preset directory is shipped in `applications/presets/<name>/`; see
+`applications.preset_registry` for how names resolve. The measured scores,
+training command and data of the trained presets are in their
+`metadata.json` and in `docs/translator.md`.
+"""
+
+backbone_presets = {
+    "translator_tiny_en_zh": {
+        "metadata": {
+            "description": (
+                "English to Chinese Transformer (2+2 pre-LN layers, d_model "
+                "128), trained on Tatoeba eng-cmn (29k pairs)."
+            ),
+            "task": "Translator",
+            "path": "translator",
+        },
+    },
+    "translator_rnn_tiny_en_zh": {
+        "metadata": {
+            "description": (
+                "English to Chinese GRU encoder-decoder with additive "
+                "(Bahdanau) attention, trained on Tatoeba eng-cmn (29k pairs)."
+            ),
+            "task": "Translator",
+            "path": "translator",
+        },
+    },
+    "transformer_base": {
+        "metadata": {
+            "description": (
+                "Transformer base (Vaswani et al. 2017): N=6, d_model 512, "
+                "d_ff 2048, 8 heads, shared 37k vocabulary; architecture "
+                "only, random weights."
+            ),
+            "params": 63_082_496,
+            "task": "Translator",
+            "path": "translator",
+        },
+    },
+}

@@ -1,0 +1,276 @@
+"""Translator task: encoder-decoder training and cached greedy / beam decoding.
+
+Shape legend: B batch, S source length, T target length, V target vocabulary.
+"""
+
+import keras
+import keras_hub
+from keras import ops
+
+from applications.preset_registry import PresetMixin, update_preset_metadata
+from applications.translator.backbone import TranslatorBackbone, preset_has_weights
+from applications.translator.preprocessor import TranslatorPreprocessor, check_texts
+from keras_attention.api_export import keras_attention_export
+
+
+@keras_attention_export
+class Translator(PresetMixin, keras_hub.models.Seq2SeqLM):
+    """Translates text with a `TranslatorBackbone` trained from scratch.
+
+    A `keras_hub.models.Seq2SeqLM`: `fit()` trains with teacher forcing
+    (cross-entropy over the target tokens, padding excluded); `generate()`
+    and `translate()` decode token by token with the backbone's cache (the
+    Transformer's self-attention keys and values, or the GRU states)
+    through a keras-hub sampler, compiled with XLA on TensorFlow and JAX.
+
+    Args:
+        backbone: a `TranslatorBackbone`.
+        preprocessor: a `TranslatorPreprocessor`, or None to feed token ids.
+        **kwargs: forwarded to `keras_hub.models.Seq2SeqLM` (e.g. `name`).
+
+    Call arguments:
+        inputs: the backbone's inputs (the preprocessor's output).
+
+    Returns:
+        (B, T, V) next-token logits.
+
+    Example:
+    >>> translator = Translator.from_preset("translator_tiny_en_zh")
+    >>> translator.translate(["How are you?"])
+    ['你好吗？']
+    >>> translator.translate(["How are you?"], num_beams=4)
+    """
+
+    backbone_cls = TranslatorBackbone
+    preprocessor_cls = TranslatorPreprocessor
+    _preset_requires_weights = True
+
+    def __init__(self, backbone, preprocessor=None, **kwargs):
+        if preprocessor is not None:
+            _check_compatible(backbone, preprocessor)
+        # === Layers ===
+        self.backbone = backbone
+        self.preprocessor = preprocessor
+
+        # === Functional model ===
+        inputs = backbone.input
+        outputs = backbone(inputs)  # (B, T, V)
+        compile_now = kwargs.pop("compile", True)
+        super().__init__(inputs=inputs, outputs=outputs, compile=False, **kwargs)
+        self._generate_functions = {}
+        if compile_now:
+            self.compile()
+
+    def compile(
+        self,
+        optimizer="auto",
+        loss="auto",
+        *,
+        weighted_metrics="auto",
+        sampler="greedy",
+        **kwargs,
+    ):
+        """Configures training and generation (see `Seq2SeqLM.compile`).
+
+        The `"auto"` optimizer is Adam with learning rate 5e-4, suited to
+        training a small model from scratch; the default sampler is greedy.
+        """
+        if optimizer == "auto":
+            optimizer = keras.optimizers.Adam(learning_rate=5e-4)
+        super().compile(
+            optimizer=optimizer,
+            loss=loss,
+            weighted_metrics=weighted_metrics,
+            sampler=sampler,
+            **kwargs,
+        )
+        self._generate_functions = {}
+
+    @classmethod
+    def from_preset(cls, preset, load_weights=None, **kwargs):
+        """Instantiates a `Translator` from a preset.
+
+        Args:
+            preset: a built-in preset name (see `Translator.presets`), a local
+                preset directory, or a remote handle.
+            load_weights: whether to load the weights; None loads them when
+                the preset has any.
+            **kwargs: forwarded to keras-hub's `from_preset()`.
+
+        Returns:
+            A `Translator`.
+        """
+        if load_weights is None:
+            load_weights = preset_has_weights(preset)
+        return super().from_preset(preset, load_weights=load_weights, **kwargs)
+
+    def generate_step(self, inputs, stop_token_ids=None):
+        """Decodes a batch of packed inputs with the cache (compilable).
+
+        The encoder runs once; the target prefix (at least `[START]`) is fed
+        into the cache one token at a time, then the sampler extends it, one
+        `call_decoder_with_cache()` per new token.
+
+        Args:
+            inputs: dict of `"encoder_token_ids"`, `"encoder_padding_mask"`,
+                `"decoder_token_ids"` and `"decoder_padding_mask"`.
+            stop_token_ids: token ids that end a sequence (e.g. `[END]`).
+
+        Returns:
+            dict of `"decoder_token_ids"` and `"decoder_padding_mask"` (B, T).
+        """
+        encoder_padding_mask = inputs["encoder_padding_mask"]
+        decoder_token_ids = inputs["decoder_token_ids"]
+        decoder_padding_mask = inputs["decoder_padding_mask"]
+        encoder_outputs, initial_state = self.backbone.call_encoder(
+            inputs["encoder_token_ids"], encoder_padding_mask
+        )
+        max_length = ops.shape(decoder_token_ids)[1]
+        cache = self.backbone.initial_cache(encoder_outputs, initial_state, max_length)
+        row_lengths = ops.sum(ops.cast(decoder_padding_mask, "int32"), axis=-1)
+        index = ops.min(row_lengths)  # the first position to generate
+
+        def next(prompt, state, index):
+            cache, encoder_outputs, encoder_padding_mask = state
+            cache_index = index - 1  # the previous token's position
+            batch_size = ops.shape(prompt)[0]
+            token = ops.slice(prompt, [0, cache_index], [batch_size, 1])  # (B, 1)
+            logits, hidden, cache = self.backbone.call_decoder_with_cache(
+                encoder_outputs, encoder_padding_mask, token, cache, cache_index
+            )
+            state = (cache, encoder_outputs, encoder_padding_mask)
+            return ops.squeeze(logits, 1), ops.squeeze(hidden, 1), state
+
+        # Feed the prefix before the first generated position into the cache.
+        def feed(i, state):
+            _, _, state = next(decoder_token_ids, state, i + 1)
+            return state
+
+        state = (cache, encoder_outputs, encoder_padding_mask)
+        state = ops.fori_loop(0, index - 1, feed, state)
+        decoder_token_ids = self.sampler(
+            next=next,
+            prompt=decoder_token_ids,
+            cache=state,
+            index=index,
+            mask=decoder_padding_mask,
+            stop_token_ids=stop_token_ids,
+            model=self,
+        )
+        if stop_token_ids is None:
+            decoder_padding_mask = ops.ones_like(decoder_token_ids, dtype="bool")
+        else:
+            # Keep the tokens up to and including the first generated stop token.
+            generated = ops.logical_not(
+                ops.cast(inputs["decoder_padding_mask"], "bool")
+            )
+            is_stop = ops.zeros_like(generated)
+            for stop in stop_token_ids:
+                is_stop = ops.logical_or(is_stop, ops.equal(decoder_token_ids, stop))
+            ends = ops.cast(ops.logical_and(is_stop, generated), "int32")
+            after_end = ops.cumsum(ends, axis=-1) - ends
+            decoder_padding_mask = ops.equal(after_end, 0)
+        return {
+            "decoder_token_ids": decoder_token_ids,
+            "decoder_padding_mask": decoder_padding_mask,
+        }
+
+    def translate(self, texts, num_beams=1, max_length=None, batch_size=32):
+        """Translates sentences with cached greedy or beam-search decoding.
+
+        Args:
+            texts: a string or a list of strings (none empty).
+            num_beams: 1 for greedy decoding (`keras_hub.samplers.GreedySampler`),
+                more for beam search with that many beams
+                (`keras_hub.samplers.BeamSampler`).
+            max_length: the longest translation in tokens, `[START]`
+                included (default: the preprocessor's
+                `decoder_sequence_length`).
+            batch_size: sentences decoded together.
+
+        Returns:
+            The translation (a string) of a string, or a list of them.
+
+        Raises:
+            ValueError: without a preprocessor, for empty texts, or a
+                `num_beams` below 1.
+        """
+        if self.preprocessor is None:
+            raise ValueError(
+                "`translate()` needs a preprocessor to tokenize strings. "
+                "Received a Translator with preprocessor=None."
+            )
+        if not isinstance(num_beams, int) or num_beams < 1:
+            raise ValueError(
+                f"`num_beams` must be a positive integer. Received: {num_beams!r}"
+            )
+        single = isinstance(texts, str)
+        texts = check_texts(texts)
+        compiled_sampler, compiled_function = self.sampler, self.generate_function
+        if num_beams not in self._generate_functions:
+            self._generate_functions[num_beams] = (
+                (
+                    keras_hub.samplers.GreedySampler()
+                    if num_beams == 1
+                    else keras_hub.samplers.BeamSampler(num_beams=num_beams)
+                ),
+                None,
+            )
+        self.sampler, self.generate_function = self._generate_functions[num_beams]
+        try:
+            translations = []
+            for start in range(0, len(texts), batch_size):
+                translations += self.generate(
+                    texts[start : start + batch_size], max_length=max_length
+                )
+            self._generate_functions[num_beams] = (
+                self.sampler,
+                self.generate_function,
+            )
+        finally:
+            self.sampler, self.generate_function = compiled_sampler, compiled_function
+        return translations[0] if single else translations
+
+    def save_to_preset(self, preset_dir, max_shard_size=10, metadata=None):
+        """Saves the task to a keras-hub preset directory.
+
+        Args:
+            preset_dir: the directory to write.
+            max_shard_size: see `keras_hub.models.Task.save_to_preset`.
+            metadata: optional dict added to `metadata.json` (e.g.
+                `description`, training data, BLEU).
+        """
+        super().save_to_preset(preset_dir, max_shard_size=max_shard_size)
+        update_preset_metadata(preset_dir, task="Translator", **(metadata or {}))
+
+
+def _check_compatible(backbone, preprocessor):
+    """The vocabularies and lengths of a preprocessor fit the backbone."""
+    sizes = {
+        "target": (preprocessor.decoder_tokenizer, backbone.vocabulary_size),
+        "source": (
+            preprocessor.tokenizer,
+            backbone.source_vocabulary_size or backbone.vocabulary_size,
+        ),
+    }
+    for side, (tokenizer, model_size) in sizes.items():
+        # A tokenizer loaded from a preset gets its vocabulary afterwards.
+        vocabulary = getattr(tokenizer, "vocabulary", None)
+        tokenizer_size = None if vocabulary is None else len(vocabulary)
+        if tokenizer_size is not None and tokenizer_size > model_size:
+            raise ValueError(
+                f"The {side} tokenizer has {tokenizer_size} tokens but the "
+                f"backbone's {side} vocabulary has {model_size}. Build the "
+                "backbone with the tokenizers' vocabulary sizes."
+            )
+    longest = max(
+        preprocessor.encoder_sequence_length, preprocessor.decoder_sequence_length
+    )
+    if longest > backbone.max_sequence_length:
+        raise ValueError(
+            "The preprocessor's sequence lengths must not exceed the backbone's "
+            f"`max_sequence_length`. Received: encoder_sequence_length="
+            f"{preprocessor.encoder_sequence_length}, decoder_sequence_length="
+            f"{preprocessor.decoder_sequence_length}, max_sequence_length="
+            f"{backbone.max_sequence_length}"
+        )

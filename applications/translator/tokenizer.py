@@ -1,0 +1,133 @@
+"""WordPiece tokenizer of the translator, with a vocabulary learned from data."""
+
+import re
+
+import keras_hub
+
+from applications.preset_registry import PresetMixin
+from applications.translator.backbone import TranslatorBackbone
+from applications.wordpiece import learn_wordpiece_vocabulary
+from keras_attention.api_export import keras_attention_export
+
+PAD_TOKEN = "[PAD]"
+UNK_TOKEN = "[UNK]"
+START_TOKEN = "[START]"
+END_TOKEN = "[END]"
+# The same ids in every translator vocabulary: [PAD] 0, [UNK] 1, [START] 2,
+# [END] 3, so source and target tokenizers agree on the special ids.
+RESERVED_TOKENS = [PAD_TOKEN, UNK_TOKEN, START_TOKEN, END_TOKEN]
+
+# CJK radicals to unified ideographs, compatibility ideographs, CJK symbols and
+# punctuation, and full-width forms: written without spaces around them.
+_CJK = "\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
+_SPACES_AFTER_CJK = re.compile(f"([{_CJK}]) +")
+_SPACES_BEFORE_CJK = re.compile(f" +([{_CJK}])")
+_SPACES_BEFORE_PUNCTUATION = re.compile(r" +([.,!?;:%)\]'])")
+_SPACES_AFTER_OPENING = re.compile(r"([(\[]) +")
+_TF_CJK = "\\x{2e80}-\\x{9fff}\\x{f900}-\\x{faff}\\x{3000}-\\x{303f}\\x{ff00}-\\x{ffef}"
+_TF_RULES = [
+    (f"([{_TF_CJK}]) +", r"\1"),
+    (f" +([{_TF_CJK}])", r"\1"),
+    (r" +([.,!?;:%)\]'])", r"\1"),
+    (r"([(\[]) +", r"\1"),
+]
+
+
+def join_words(text):
+    """Removes the spaces WordPiece detokenization puts where none belong.
+
+    `WordPieceTokenizer.detokenize` joins every token with a space, which
+    suits English words but not Chinese or Japanese characters nor
+    punctuation: `"我 喜 欢 茶 。"` becomes `"我喜欢茶。"` and `"hi ."`
+    becomes `"hi."`; spaces between Latin words stay.
+
+    Args:
+        text: a detokenized string.
+
+    Returns:
+        str.
+
+    Example:
+    >>> join_words("汤 姆 likes tea 。")
+    '汤姆likes tea。'
+    """
+    text = _SPACES_AFTER_CJK.sub(r"\1", text)
+    text = _SPACES_BEFORE_CJK.sub(r"\1", text)
+    text = _SPACES_BEFORE_PUNCTUATION.sub(r"\1", text)
+    return _SPACES_AFTER_OPENING.sub(r"\1", text)
+
+
+@keras_attention_export
+class TranslatorTokenizer(PresetMixin, keras_hub.tokenizers.WordPieceTokenizer):
+    """WordPiece tokenizer with `[PAD]`, `[UNK]`, `[START]` and `[END]` tokens.
+
+    A `keras_hub.tokenizers.WordPieceTokenizer`, whose pre-tokenizer splits
+    CJK characters into single tokens, so Chinese and Japanese need no word
+    segmentation. The vocabulary starts with the reserved tokens (`[PAD]` is
+    id 0). `detokenize()` removes the spaces WordPiece puts between CJK
+    characters and before punctuation (see `join_words`).
+
+    A translator has a source (encoder) and a target (decoder) tokenizer,
+    or one shared tokenizer. The target tokenizer of a preset is saved as
+    `target_tokenizer.json`: pass `config_file="target_tokenizer.json"`.
+    Learn a vocabulary from training text with `TranslatorTokenizer.from_texts()`.
+
+    Args:
+        vocabulary: list of tokens or path to a vocabulary file (one token per
+            line); must contain the reserved tokens.
+        lowercase: whether to lowercase (and strip accents from) the text.
+        **kwargs: forwarded to `keras_hub.tokenizers.WordPieceTokenizer`.
+
+    Call arguments:
+        inputs: a string, a list of strings, or a string tensor.
+
+    Returns:
+        Token ids, ragged over the batch for a batch of strings.
+
+    Example:
+    >>> tokenizer = TranslatorTokenizer.from_texts(
+    ...     ["我喜欢茶。", "我喜欢你。"], vocabulary_size=50, lowercase=False)
+    >>> tokenizer.detokenize(tokenizer("我喜欢茶。"))
+    '我喜欢茶。'
+    """
+
+    backbone_cls = TranslatorBackbone
+
+    def __init__(self, vocabulary=None, lowercase=True, **kwargs):
+        self._add_special_token(PAD_TOKEN, "pad_token")
+        self._add_special_token(START_TOKEN, "start_token")
+        self._add_special_token(END_TOKEN, "end_token")
+        kwargs.setdefault("oov_token", UNK_TOKEN)
+        super().__init__(vocabulary=vocabulary, lowercase=lowercase, **kwargs)
+
+    @classmethod
+    def from_texts(cls, texts, vocabulary_size, lowercase=True, **kwargs):
+        """Learns a WordPiece vocabulary from `texts` and returns a tokenizer.
+
+        Args:
+            texts: list of training strings.
+            vocabulary_size: the largest vocabulary to learn (reserved tokens
+                included); a small corpus may give fewer tokens.
+            lowercase: whether to lowercase before learning and tokenizing.
+            **kwargs: forwarded to the constructor (e.g. `config_file`).
+
+        Returns:
+            A `TranslatorTokenizer`.
+        """
+        vocabulary = learn_wordpiece_vocabulary(
+            texts, vocabulary_size, RESERVED_TOKENS, lowercase=lowercase
+        )
+        return cls(vocabulary=vocabulary, lowercase=lowercase, **kwargs)
+
+    def detokenize(self, inputs):
+        """Token ids to strings, without spaces around CJK or before punctuation."""
+        outputs = super().detokenize(inputs)
+        if isinstance(outputs, str):
+            return join_words(outputs)
+        if isinstance(outputs, list):
+            return [join_words(text) for text in outputs]
+        import tensorflow as tf
+
+        for pattern, rewrite in _TF_RULES:
+            outputs = tf.strings.regex_replace(outputs, pattern, rewrite)
+        return outputs
