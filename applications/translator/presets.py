@@ -13,6 +13,8 @@ backbone_presets = {
                 "English to Chinese Transformer (2+2 pre-LN layers, d_model "
                 "128), trained on Tatoeba eng-cmn (29k pairs)."
             ),
+            "params": 1_429_504,
+            "result": "BLEU 21.37, chrF 19.0 (held-out, tok zh)",
             "task": "Translator",
             "path": "translator",
         },
@@ -23,6 +25,8 @@ backbone_presets = {
                 "English to Chinese GRU encoder-decoder with additive "
                 "(Bahdanau) attention, trained on Tatoeba eng-cmn (29k pairs)."
             ),
+            "params": 923_776,
+            "result": "BLEU 1.16, chrF 4.27 (held-out, tok zh)",
             "task": "Translator",
             "path": "translator",
         },
