@@ -2,8 +2,9 @@
 
 Self-attention of one (1, T, 128) sequence with 4 heads of 32 features, for
 T in 128, 512, 2048 and 8192: forward (compiled: `jax.jit`, `tf.function`
-with XLA; eager under `torch.no_grad`) and forward+backward, time and peak
-memory. Our layer is run twice: on its fused path (the default, through
+with XLA; eager under `torch.no_grad`) and forward+backward time, and the
+peak memory of the forward pass (each variant in a fresh subprocess). Our
+layer is run twice: on its fused path (the default, through
 `keras.ops.dot_product_attention`, which a spy counts) and on its explicit
 path (forced by requesting the scores), so the table shows what the
 backend's fused kernel buys.
@@ -12,6 +13,7 @@ Run: KERAS_BACKEND=torch python benchmarks/attention_layer.py
 """
 
 import os
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -29,6 +31,8 @@ LENGTHS = (128, 512, 2048, 8192)
 # Forward+backward at 8192 takes minutes and several GiB per variant on a
 # 2-core CPU; it is measured up to this length.
 LONGEST_BACKWARD = 2048
+# Peak memory is measured at these lengths, each variant in its own process.
+MEMORY_LENGTHS = (2048, 8192)
 
 
 def count_fused_calls(layer, x):
@@ -133,48 +137,73 @@ def build_layers():
     return ours, reference
 
 
-def run(lengths, repeats):
-    ours, reference = build_layers()
-    variants = {
+def variants_of(ours, reference):
+    """name -> (layer, call arguments) of the three compared variants."""
+    return {
         "ours_fused": (ours, {}),
         "ours_explicit": (ours, {"return_attention_scores": True}),
         "keras": (reference, {}),
     }
+
+
+VARIANTS = ("ours_fused", "ours_explicit", "keras")
+
+
+def random_input(length):
+    rng = np.random.default_rng(length)
+    return ops.convert_to_tensor(rng.standard_normal((BATCH, length, WIDTH)), "float32")
+
+
+def memory_probe(variant, length):
+    """Peak MiB of one compiled forward pass, in a fresh subprocess.
+
+    A fresh process, because allocators keep and reuse freed memory: only a
+    process's first call shows the memory a variant really needs.
+    """
+    command = [sys.executable, __file__, "--probe", variant, str(length)]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    lines = completed.stdout.strip().splitlines()
+    if completed.returncode or not lines:
+        return None
+    return float(lines[-1])
+
+
+def probe(variant, length):
+    """Prints the peak memory of `variant`'s first forward pass at `length`."""
+    layer, call_kwargs = variants_of(*build_layers())[variant]
+    forward = forward_function(layer, random_input(length), **call_kwargs)
+    print(common.peak_memory_mib(forward))
+
+
+def run(lengths, repeats, memory_lengths):
+    ours, reference = build_layers()
+    variants = variants_of(ours, reference)
     rows = []
     for length in lengths:
-        x = ops.convert_to_tensor(
-            np.random.default_rng(length).standard_normal((BATCH, length, WIDTH)),
-            "float32",
-        )
+        x = random_input(length)
         row = {"length": length, "fused_calls_per_call": count_fused_calls(ours, x)}
         forwards = {
             n: forward_function(lay, x, **kw) for n, (lay, kw) in variants.items()
         }
-        row["forward_memory_mib"] = {
-            name: common.peak_memory_mib(function)
-            for name, function in forwards.items()
-            if common.synchronize(function()) is not None
-        }
+        if length in memory_lengths:
+            row["forward_memory_mib"] = {
+                name: memory_probe(name, length) for name in VARIANTS
+            }
         forward_repeats = repeats if length < 8192 else max(2, repeats // 2)
         row["forward_ms"] = {
             name: 1e3 * seconds
             for name, seconds in common.interleaved_median_seconds(
-                forwards, repeats=forward_repeats, warmup=0
+                forwards, repeats=forward_repeats, warmup=1
             ).items()
         }
         if length <= LONGEST_BACKWARD:
             gradients = {
                 n: gradient_function(lay, x, **kw) for n, (lay, kw) in variants.items()
             }
-            row["backward_memory_mib"] = {
-                name: common.peak_memory_mib(function)
-                for name, function in gradients.items()
-                if common.synchronize(function()) is not None
-            }
             row["forward_backward_ms"] = {
                 name: 1e3 * seconds
                 for name, seconds in common.interleaved_median_seconds(
-                    gradients, repeats=repeats, warmup=0
+                    gradients, repeats=repeats, warmup=1
                 ).items()
             }
         score_mib = BATCH * HEADS * length * length * 4 / 2**20
@@ -191,10 +220,16 @@ def run(lengths, repeats):
 
 
 def main():
-    arguments = common.argument_parser(__doc__.splitlines()[0]).parse_args()
+    parser = common.argument_parser(__doc__.splitlines()[0])
+    parser.add_argument("--probe", nargs=2, metavar=("VARIANT", "LENGTH"))
+    arguments = parser.parse_args()
+    if arguments.probe:
+        return probe(arguments.probe[0], int(arguments.probe[1]))
     lengths = (64, 256) if arguments.quick else LENGTHS
+    memory_lengths = (256,) if arguments.quick else MEMORY_LENGTHS
     repeats = 2 if arguments.quick else 5
-    common.emit("attention_layer", run(lengths, repeats), arguments)
+    results = run(lengths, repeats, memory_lengths)
+    common.emit("attention_layer", results, arguments)
 
 
 if __name__ == "__main__":

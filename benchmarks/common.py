@@ -115,39 +115,40 @@ def current_rss_mib():
 
 
 def peak_memory_mib(function):
-    """Peak memory of one call of `function()` above the memory before it.
+    """Peak resident memory of one call of `function()` above the level before.
 
-    Uses torch's allocator statistics where they exist (CUDA), else samples
-    the resident set size: tracemalloc does not see the native allocations of
-    the backends, so the RSS high-water mark is read in a background thread.
+    Resets the kernel's high-water mark (`/proc/self/clear_refs`, Linux) and
+    reads `VmHWM` after the call, so no sampling is needed. Call it on a fresh
+    process's first call of `function`: allocators keep freed memory, so a
+    repeated call may reuse it and show less (the benchmarks run each memory
+    measurement in its own subprocess for this reason).
 
     Args:
         function: callable with no arguments.
 
     Returns:
-        Peak extra memory in MiB during the call (an upper bound on CPU:
-        freed memory is not always returned to the OS between calls).
+        Peak extra memory in MiB during the call (it includes compilation
+        when the call compiles).
     """
-    import threading
-
-    baseline = current_rss_mib()
-    peak = [baseline]
-    done = threading.Event()
-
-    def sample():
-        while not done.is_set():
-            peak[0] = max(peak[0], current_rss_mib())
-            time.sleep(0.002)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
     try:
-        synchronize(function())
-    finally:
-        done.set()
-        sampler.join()
-    peak[0] = max(peak[0], current_rss_mib())
-    return peak[0] - baseline
+        with open("/proc/self/clear_refs", "w") as clear_refs:
+            clear_refs.write("5")  # resets VmHWM to the current RSS
+    except OSError:
+        pass
+    baseline = current_rss_mib()
+    synchronize(function())
+    return _high_water_mib() - baseline
+
+
+def _high_water_mib():
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return peak_rss_mib()
 
 
 def python_allocations_mib(function):

@@ -82,7 +82,7 @@ def _attention(records):
         result = record["results"]
         rows = []
         for row in result["rows"]:
-            forward, memory = row["forward_ms"], row["forward_memory_mib"]
+            forward, memory = row["forward_ms"], row.get("forward_memory_mib", {})
             backward = row.get("forward_backward_ms", {})
             rows.append(
                 [
@@ -106,7 +106,7 @@ def _attention(records):
             (
                 record["backend"],
                 longest["length"],
-                longest["forward_memory_mib"].get("ours_fused"),
+                longest.get("forward_memory_mib", {}).get("ours_fused"),
                 longest["score_matrix_mib"],
             )
         )
@@ -307,9 +307,12 @@ def render(records, command, wall_seconds):
         "weights. Forward is compiled (`jax.jit`, `tf.function(jit_compile=True)`) "
         "or eager under `torch.no_grad()`; forward+backward differentiates the sum "
         "of the output and is measured up to T=2048 (minutes and several GiB per "
-        "variant at 8192 on this CPU). Peak memory is the resident-set high-water "
-        "mark above the level before the call, sampled every 2 ms (an "
-        "approximation on CPU).\n",
+        "variant at 8192 on this CPU). Peak memory is the rise of the kernel's "
+        "resident-set high-water mark (`VmHWM`, reset before the call) over one "
+        "forward pass, compilation included, each variant in a fresh process "
+        "(allocators reuse freed memory within a process); measured at T=2048 "
+        "and 8192. On CPU, XLA (TensorFlow, JAX) materialises the scores even "
+        "through `dot_product_attention`; torch's CPU SDPA kernel does not.\n",
         attention,
         "## Decoding\n",
         "A Transformer `Translator` (2+2 layers, d_model 128, 4 heads, d_ff 512, "

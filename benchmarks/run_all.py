@@ -61,6 +61,23 @@ def run_one(benchmark, backend, quick, results_directory, timeout):
     return record
 
 
+def earlier_records(results_directory, records):
+    """Records already in the results directory for pairs not run this time.
+
+    So `--benchmarks decoding` refreshes the decoding tables and keeps the
+    rest of the page.
+    """
+    done = {(r["benchmark"], r["backend"]) for r in records}
+    earlier = []
+    for benchmark in BENCHMARKS:
+        for backend in BACKENDS:
+            path = os.path.join(results_directory, f"{benchmark}_{backend}.json")
+            if (benchmark, backend) not in done and os.path.exists(path):
+                with open(path) as stream:
+                    earlier.append(json.load(stream))
+    return earlier
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes (smoke)")
@@ -101,6 +118,7 @@ def main():
             status = "error" if "error" in record else f"{record['wall_s']:.0f} s"
             print(f"{benchmark:24s} {backend:10s} {status}", flush=True)
             records.append(record)
+    records += earlier_records(results, records)
     command = "python benchmarks/run_all.py" + " ".join([""] + sys.argv[1:]).rstrip()
     page = report.render(records, command, time.perf_counter() - start)
     with open(output, "w") as stream:
