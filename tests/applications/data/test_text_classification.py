@@ -44,3 +44,12 @@ def test_split_is_seeded_disjoint_and_complete():
     assert (len(train), len(validation), len(test)) == (70, 10, 20)
     # The held-out test part does not depend on the validation fraction.
     assert np.array_equal(split_indices(100, 0.3, 0.2, seed=3)[2], test)
+
+
+def test_movie_review_polarity_on_real_data(shared_data):
+    from applications.data.text_classification import load_movie_review_polarity
+
+    texts, labels = load_movie_review_polarity(shared_data / "classification")
+    assert len(texts) == len(labels) == 10662
+    assert labels.count("positive") == labels.count("negative") == 5331
+    assert all(text.strip() for text in texts)
