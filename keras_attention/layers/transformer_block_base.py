@@ -132,17 +132,18 @@ class TransformerBlockBase(keras.layers.Layer):
     def _residual(self, x, sublayer, layer_norm, training):
         """x + dropout(sublayer(x)), normalized after (post-LN) or before (pre-LN).
 
-        `sublayer` may return `(output, extra)`; `extra` is then returned too.
+        `sublayer` may return `(output, *extras)` (attention scores, a
+        cache); the extras are then returned after the new `x`.
         """
         residual = x
         if self.normalize_first:
             x = layer_norm(x)
-        x = sublayer(x)
-        x, extra = x if isinstance(x, tuple) else (x, None)
+        outputs = sublayer(x)
+        x, *extras = outputs if isinstance(outputs, tuple) else (outputs,)
         x = self._residual_dropout(x, training=training) + residual
         if not self.normalize_first:
             x = layer_norm(x)
-        return x if extra is None else (x, extra)
+        return (x, *extras) if extras else x
 
     def _feedforward(self, x, training):
         def feedforward(x):

@@ -49,10 +49,15 @@ class TransformerDecoderBlock(TransformerBlockBase):
         use_causal_mask: whether self-attention is causal (default True).
         self_attention_cache: optional (B, 2, L, H, D) cache.
         cache_update_index: index in the cache of the first new token.
+        return_attention_scores: whether to also return the attention
+            weights, for heatmaps and inspection.
         training: whether dropout is active.
 
     Returns:
-        (B, T, E) outputs, or `(outputs, updated_cache)` with a cache.
+        (B, T, E) outputs, or `(outputs, updated_cache)` with a cache; with
+        `return_attention_scores`, a dict of weights comes last:
+        `"self_attention"` (B, H, T, L or T) and, with an encoder sequence,
+        `"cross_attention"` (B, H, T, S). Rows sum to 1 over unmasked keys.
 
     Example:
     >>> target = np.random.rand(2, 7, 64).astype("float32")
@@ -87,6 +92,7 @@ class TransformerDecoderBlock(TransformerBlockBase):
         use_causal_mask=True,
         self_attention_cache=None,
         cache_update_index=None,
+        return_attention_scores=False,
         training=None,
     ):
         has_encoder = encoder_sequence is not None
@@ -111,12 +117,17 @@ class TransformerDecoderBlock(TransformerBlockBase):
                 use_causal_mask=use_causal_mask,
                 cache=self_attention_cache,
                 cache_update_index=cache_update_index,
+                return_attention_scores=return_attention_scores,
                 training=training,
             )
 
         x = self._residual(
             decoder_sequence, self_attention, self.self_attention_layer_norm, training
         )
+        scores = {}
+        if return_attention_scores:
+            x, scores["self_attention"], *rest = x
+            x = (x, *rest) if rest else x
         if self_attention_cache is not None:
             x, self_attention_cache = x
 
@@ -128,16 +139,17 @@ class TransformerDecoderBlock(TransformerBlockBase):
                     encoder_sequence,
                     query_mask=decoder_padding_mask,
                     value_mask=encoder_padding_mask,
+                    return_attention_scores=return_attention_scores,
                     training=training,
                 )
 
             x = self._residual(
                 x, cross_attention, self.cross_attention_layer_norm, training
             )
+            if return_attention_scores:
+                x, scores["cross_attention"] = x
         x = self._feedforward(x, training)
-        if self_attention_cache is not None:
-            return x, self_attention_cache
-        return x
-
-    def compute_output_shape(self, decoder_sequence_shape, *args, **kwargs):
-        return decoder_sequence_shape
+        outputs = (x,)
+        outputs += (self_attention_cache,) if self_attention_cache is not None else ()
+        outputs += (scores,) if return_attention_scores else ()
+        return outputs[0] if len(outputs) == 1 else outputs

@@ -32,10 +32,13 @@ class TransformerEncoderBlock(TransformerBlockBase):
             taken from the inputs' Keras mask if not given. Padded keys get
             no attention and padded positions output attention of 0.
         attention_mask: optional (B, T, T) boolean mask.
+        return_attention_scores: whether to also return the self-attention
+            weights (B, H, T, T), for heatmaps and inspection.
         training: whether dropout is active.
 
     Returns:
-        (B, T, E) sequence.
+        (B, T, E) sequence, or `(sequence, scores)` with
+        `return_attention_scores`.
 
     Example:
     >>> x = np.random.rand(2, 10, 64).astype("float32")
@@ -50,7 +53,14 @@ class TransformerEncoderBlock(TransformerBlockBase):
         )
         self._build_feedforward(inputs_shape)
 
-    def call(self, inputs, padding_mask=None, attention_mask=None, training=None):
+    def call(
+        self,
+        inputs,
+        padding_mask=None,
+        attention_mask=None,
+        return_attention_scores=False,
+        training=None,
+    ):
         if padding_mask is None:
             padding_mask = keras_mask_of(inputs)
 
@@ -61,13 +71,14 @@ class TransformerEncoderBlock(TransformerBlockBase):
                 query_mask=padding_mask,
                 value_mask=padding_mask,
                 attention_mask=attention_mask,
+                return_attention_scores=return_attention_scores,
                 training=training,
             )
 
         x = self._residual(
             inputs, self_attention, self.self_attention_layer_norm, training
         )
+        if return_attention_scores:
+            x, scores = x
+            return self._feedforward(x, training), scores
         return self._feedforward(x, training)
-
-    def compute_output_shape(self, inputs_shape):
-        return inputs_shape

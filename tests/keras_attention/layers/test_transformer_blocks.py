@@ -4,6 +4,7 @@ decoding against the full causal pass."""
 
 import keras
 import numpy as np
+import numpy_references as references
 import pytest
 from layer_harness import random_floats, to_numpy
 
@@ -157,3 +158,56 @@ def test_cache_of_the_new_tokens_holds_their_keys_and_values():
         cache[:, 1, :2], to_numpy(layer.value_dense(x[:, :2])), **TOLERANCE
     )
     np.testing.assert_array_equal(cache[:, :, 2], 0.0)
+
+
+def test_encoder_block_scores_equal_numpy_attention_of_its_weights():
+    x = random_floats(2, 5, 8, seed=6)
+    padding = np.array([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]], bool)
+    block = layers.TransformerEncoderBlock(2, 16)  # post-LN: attention sees x
+    output, scores = block(x, padding_mask=padding, return_attention_scores=True)
+    attention = block.self_attention
+    weights = [to_numpy(w) for w in attention.weights]
+    mask = padding[:, None, :] & padding[:, :, None]  # (B, T, S)
+    _, expected = references.multi_head_attention(x, x, weights, 2, 2, mask=mask)
+    np.testing.assert_allclose(to_numpy(scores), expected, **TOLERANCE)
+    np.testing.assert_allclose(
+        to_numpy(output), to_numpy(block(x, padding_mask=padding)), **TOLERANCE
+    )
+
+
+def test_decoder_block_scores_are_causal_masked_and_match_cached_decoding():
+    target = random_floats(2, 4, 8, seed=7)
+    source = random_floats(2, 3, 8, seed=8)
+    source_padding = np.array([[1, 1, 1], [1, 1, 0]], bool)
+    block = layers.TransformerDecoderBlock(2, 16, normalize_first=True)
+    output, scores = block(
+        target,
+        encoder_sequence=source,
+        encoder_padding_mask=source_padding,
+        return_attention_scores=True,
+    )
+    self_scores = to_numpy(scores["self_attention"])  # (B, H, T, T)
+    cross_scores = to_numpy(scores["cross_attention"])  # (B, H, T, S)
+    assert self_scores.shape == (2, 2, 4, 4) and cross_scores.shape == (2, 2, 4, 3)
+    np.testing.assert_array_equal(np.triu(self_scores, k=1), 0.0)
+    np.testing.assert_array_equal(cross_scores[1, :, :, 2], 0.0)
+    np.testing.assert_allclose(cross_scores.sum(-1), 1.0, **TOLERANCE)
+
+    cache = np.zeros((2, 2, 4, 2, 4), "float32")  # (B, 2, L, H, D)
+    for index in range(4):
+        step, cache, step_scores = block(
+            target[:, index : index + 1],
+            encoder_sequence=source,
+            encoder_padding_mask=source_padding,
+            self_attention_cache=cache,
+            cache_update_index=index,
+            return_attention_scores=True,
+        )
+        np.testing.assert_allclose(
+            to_numpy(step)[:, 0], to_numpy(output)[:, index], **TOLERANCE
+        )
+        np.testing.assert_allclose(
+            to_numpy(step_scores["cross_attention"])[:, :, 0],
+            cross_scores[:, :, index],
+            **TOLERANCE,
+        )

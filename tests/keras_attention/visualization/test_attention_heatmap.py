@@ -33,3 +33,14 @@ def test_bad_inputs_are_named():
         plot_attention_heatmap(np.zeros((3, 4)), key_tokens=["a", "b"])
     with pytest.raises(ValueError, match=r"scores.shape=\(5,\)"):
         plot_attention_heatmap(np.zeros(5))
+
+
+def test_chinese_labels_render_with_a_cjk_font(recwarn):
+    figure = plot_attention_heatmap(
+        np.full((2, 3), 1 / 3), ["我", "茶"], ["i", "like", "tea"]
+    )
+    figure.canvas.draw()
+    missing = [str(w.message) for w in recwarn if "missing from" in str(w.message)]
+    assert not missing, missing
+    font = figure.axes[0].get_yticklabels()[0].get_fontname()
+    assert "CJK" in font or font in ("SimHei", "WenQuanYi Micro Hei"), font

@@ -1,18 +1,25 @@
-"""Fixtures shared by the layer library tests."""
+"""Fixtures shared by all tests."""
 
 import keras
 import pytest
 
+# Tests of tiny tensors run eagerly (layers, docs); the applications' tests
+# compile whole models and keep XLA's default optimizations.
+FEW_OPTIMIZATIONS_EXCEPT = "applications"
+
 
 @pytest.fixture(autouse=True)
-def jax_compiles_with_few_optimizations():
+def jax_compiles_with_few_optimizations(request):
     """On jax, compiles each program with few optimizations during a test.
 
     Eager jax compiles every op once per shape; for these tiny tensors XLA's
     optimization passes cost far more than they save (about a third of the
-    suite's time). Numerics are unchanged; other tests keep the default.
+    layer tests' time). Numerics are unchanged.
     """
-    if keras.config.backend() != "jax":
+    if (
+        keras.config.backend() != "jax"
+        or FEW_OPTIMIZATIONS_EXCEPT in request.node.path.parts
+    ):
         yield
         return
     import jax
