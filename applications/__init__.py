@@ -18,6 +18,10 @@ _EXPORTS = {
     "TextClassifierPreprocessor": "applications.text_classifier.preprocessor",
     "TextClassifierTokenizer": "applications.text_classifier.tokenizer",
     "Translator": "applications.translator.task",
+    "VisionTransformer": "applications.vision_transformer.task",
+    "VisionTransformerBackbone": "applications.vision_transformer.backbone",
+    "VisionTransformerImageConverter": "applications.vision_transformer.preprocessor",
+    "VisionTransformerPreprocessor": "applications.vision_transformer.preprocessor",
 }
 
 __all__ = sorted(_EXPORTS)

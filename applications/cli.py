@@ -26,6 +26,7 @@ BACKENDS = ("tensorflow", "jax", "torch")
 HOOK_MODULES = [
     "applications.text_classifier.cli",
     "applications.translator.cli",
+    "applications.vision_transformer.cli",
 ]
 
 GROUP_HELP = {

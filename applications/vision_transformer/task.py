@@ -1,0 +1,332 @@
+"""The Vision Transformer image classifier: backbone + pooling + softmax head.
+
+Shape legend: B batch, H image height, W image width, C channels,
+N patches, E `hidden_dim`, K classes.
+"""
+
+import keras
+import keras_hub
+import numpy as np
+
+from applications.preset_registry import PresetMixin, update_preset_metadata
+from applications.vision_transformer.backbone import (
+    VisionTransformerBackbone,
+    preset_has_weights,
+)
+from applications.vision_transformer.preprocessor import (
+    VisionTransformerPreprocessor,
+    check_image_shape,
+)
+from keras_attention.api_export import keras_attention_export
+
+POOLINGS = ("token", "mean")
+
+
+@keras_attention_export
+class VisionTransformer(PresetMixin, keras_hub.models.ImageClassifier):
+    """Classifies images with a Vision Transformer (Dosovitskiy et al. 2021).
+
+    Pools the backbone's output (the class token's vector, as in the paper,
+    or the mean over all tokens), applies dropout and a dense softmax layer
+    over K classes. The class names are kept in the config, hence in the
+    preset.
+
+    Two ways to predict:
+    - `predict(images)` keeps the Keras / keras-hub contract and returns a
+      (B, K) array of class probabilities (logits if `activation=None`), so
+      `evaluate()`, metrics and callbacks work unchanged;
+    - `classify(images)` returns the label names and the probabilities.
+
+    Reference: Dosovitskiy et al., "An Image is Worth 16x16 Words:
+    Transformers for Image Recognition at Scale", ICLR 2021.
+
+    Args:
+        backbone: a `VisionTransformerBackbone`.
+        num_classes: K. Defaults to `len(label_names)`.
+        label_names: list of K class names; defaults to `["0", ..., "K-1"]`.
+        preprocessor: a `VisionTransformerPreprocessor`, or None to feed
+            float images directly.
+        pooling: `"token"` (the class token's vector) or `"mean"` (mean of
+            all 1 + N vectors).
+        activation: activation of the output layer; `"softmax"` gives
+            probabilities, None gives logits.
+        dropout: dropout rate before the output layer.
+        **kwargs: forwarded to `keras_hub.models.Task` (e.g. `name`,
+            `compile`).
+
+    Call arguments:
+        images: (B, H, W, C) float images (the preprocessor's output).
+
+    Returns:
+        (B, K) class probabilities.
+
+    Example:
+    >>> backbone = VisionTransformerBackbone(
+    ...     image_size=8, patch_size=2, num_layers=1, num_heads=2,
+    ...     hidden_dim=16, intermediate_dim=32, num_channels=1)
+    >>> preprocessor = VisionTransformerPreprocessor(
+    ...     VisionTransformerImageConverter(image_size=8, num_channels=1))
+    >>> classifier = VisionTransformer(
+    ...     backbone, label_names=["zero", "one"], preprocessor=preprocessor)
+    >>> images = np.random.randint(0, 256, (4, 8, 8, 1), "uint8")
+    >>> classifier.fit(images, [0, 1, 1, 0], epochs=1)
+    >>> labels, probabilities = classifier.classify(images)
+    """
+
+    backbone_cls = VisionTransformerBackbone
+    preprocessor_cls = VisionTransformerPreprocessor
+    _preset_requires_weights = True
+
+    def __init__(
+        self,
+        backbone,
+        num_classes=None,
+        label_names=None,
+        preprocessor=None,
+        pooling="token",
+        activation="softmax",
+        dropout=0.0,
+        **kwargs,
+    ):
+        num_classes, label_names = _check_classes(num_classes, label_names)
+        if pooling not in POOLINGS:
+            raise ValueError(
+                f"`pooling` must be one of {POOLINGS}. Received: pooling={pooling!r}"
+            )
+        if preprocessor is not None:
+            _check_compatible(backbone, preprocessor)
+
+        # === Layers ===
+        self.backbone = backbone
+        self.preprocessor = preprocessor
+        if pooling == "mean":
+            self.pooler = keras.layers.GlobalAveragePooling1D(
+                dtype=backbone.dtype_policy, name="mean_pooling"
+            )
+        else:
+            self.pooler = None
+        self.output_dropout = keras.layers.Dropout(
+            dropout, dtype=backbone.dtype_policy, name="output_dropout"
+        )
+        self.output_dense = keras.layers.Dense(
+            num_classes,
+            activation=activation,
+            dtype=backbone.dtype_policy,
+            name="classifier_head",
+        )
+
+        # === Functional model ===
+        inputs = backbone.input
+        sequence = backbone(inputs)  # (B, 1 + N, E)
+        if pooling == "mean":
+            pooled = self.pooler(sequence)  # (B, E)
+        else:
+            pooled = sequence[:, 0, :]  # (B, E), the class token
+        pooled = self.output_dropout(pooled)
+        outputs = self.output_dense(pooled)  # (B, K)
+        # keras-hub's `ImageClassifier.__init__` builds a 2-D (avg / max)
+        # pooling head for convolutional feature maps; like keras-hub's own
+        # `ViTImageClassifier`, skip it and build the functional task here.
+        # Compile after `self.activation` is set: the "auto" loss reads it.
+        compile_now = kwargs.pop("compile", True)
+        keras_hub.models.Task.__init__(
+            self, inputs=inputs, outputs=outputs, compile=False, **kwargs
+        )
+
+        # === Config ===
+        self.num_classes = num_classes
+        self.label_names = label_names
+        self.pooling = pooling
+        self.activation = keras.activations.get(activation)
+        self.dropout = dropout
+        if compile_now:
+            self.compile()
+
+    def compile(self, optimizer="auto", loss="auto", *, metrics="auto", **kwargs):
+        """Configures training; see `keras_hub.models.ImageClassifier.compile`.
+
+        The `"auto"` optimizer is AdamW with learning rate 1e-3 and weight
+        decay 0.05, suited to training a small model from scratch
+        (keras-hub's default, Adam at 5e-5, is meant for fine-tuning a
+        pretrained one).
+        """
+        if optimizer == "auto":
+            optimizer = keras.optimizers.AdamW(learning_rate=1e-3, weight_decay=0.05)
+        super().compile(optimizer=optimizer, loss=loss, metrics=metrics, **kwargs)
+
+    @classmethod
+    def from_preset(cls, preset, load_weights=None, **kwargs):
+        """Instantiates a `VisionTransformer` from a preset.
+
+        Args:
+            preset: a built-in preset name (see `VisionTransformer.presets`),
+                a local preset directory, or a `kaggle://` / `hf://` handle.
+            load_weights: whether to load the saved weights; None loads them
+                when the preset has any (`vit_base_patch16_224` is an
+                architecture preset: random weights).
+            **kwargs: override config entries. Passing `label_names` or
+                `num_classes` gives a new, randomly initialized head for
+                those classes (the backbone keeps its weights).
+
+        Returns:
+            A `VisionTransformer`.
+        """
+        if load_weights is None:
+            load_weights = preset_has_weights(preset)
+        if "label_names" in kwargs and kwargs["label_names"] is not None:
+            kwargs.setdefault("num_classes", len(kwargs["label_names"]))
+        elif "num_classes" in kwargs:
+            kwargs["label_names"] = None
+        return super().from_preset(preset, load_weights=load_weights, **kwargs)
+
+    def classify(self, images, batch_size=32):
+        """Classifies images and returns label names with probabilities.
+
+        Args:
+            images: a (B, H, W, C) batch or one (H, W, C) image (a numpy array
+                or a list of arrays): uint8 (0-255) or float in [0, 1].
+            batch_size: batch size of the forward passes.
+
+        Returns:
+            `(labels, probabilities)`: for a batch, a list of B label names
+            and a (B, K) array whose columns follow `label_names`; for one
+            image, one label name and a (K,) array.
+
+        Raises:
+            ValueError: if there is no preprocessor, for images of the wrong
+                size or channel count, or float images outside [0, 1].
+        """
+        if self.preprocessor is None:
+            raise ValueError(
+                "`classify()` needs a preprocessor to check and rescale the "
+                "images. Received a VisionTransformer with preprocessor=None."
+            )
+        images = np.asarray(images)
+        converter = self.preprocessor.image_converter
+        check_image_shape(images.shape, converter.image_size, converter.num_channels)
+        if images.dtype.kind == "f" and images.size:
+            low, high = float(images.min()), float(images.max())
+            if low < 0.0 or high > 1.0:
+                raise ValueError(
+                    "Float images must be in [0, 1] (or pass uint8 images in "
+                    f"0-255). Received: values from {low:g} to {high:g}."
+                )
+        elif images.dtype.kind not in ("u", "i", "b", "f"):
+            raise TypeError(f"Expected numeric images. Received: dtype {images.dtype}")
+        single = images.ndim == 3
+        if single:
+            images = images[None]  # (1, H, W, C)
+        outputs = self.predict(images, batch_size=batch_size, verbose=0)
+        outputs = np.asarray(outputs, dtype="float64")  # (B, K)
+        if self.activation is not keras.activations.softmax:
+            shifted = np.exp(outputs - outputs.max(axis=-1, keepdims=True))
+            outputs = shifted / shifted.sum(axis=-1, keepdims=True)
+        labels = [self.label_names[i] for i in outputs.argmax(axis=-1)]
+        if single:
+            return labels[0], outputs[0]
+        return labels, outputs
+
+    def save_to_preset(self, preset_dir, max_shard_size=10, metadata=None):
+        """Saves the task to a keras-hub preset directory.
+
+        Args:
+            preset_dir: the directory to write.
+            max_shard_size: see `keras_hub.models.Task.save_to_preset`.
+            metadata: optional dict added to `metadata.json` (e.g.
+                `description`, training data, test accuracy).
+        """
+        super().save_to_preset(preset_dir, max_shard_size=max_shard_size)
+        names = self._custom_label_names()
+        update_preset_metadata(
+            preset_dir,
+            task="VisionTransformer",
+            **({"label_names": names} if names else {}),
+            **(metadata or {}),
+        )
+
+    def _custom_label_names(self):
+        """`label_names`, or None when they are the default class ids."""
+        default = [str(i) for i in range(self.num_classes)]
+        return None if self.label_names == default else list(self.label_names)
+
+    def save_task_weights(self, filepath):
+        """Saves the head's weights, without the backbone or optimizer state.
+
+        keras-hub's version also writes the optimizer's variables, which a
+        preset does not need and a freshly compiled task warns it cannot load.
+        """
+        keras.saving.save_weights(
+            self, filepath, objects_to_skip=self._not_task_objects()
+        )
+
+    def load_task_weights(self, filepath):
+        """Loads head weights written by `save_task_weights()`."""
+        keras.saving.load_weights(
+            self, filepath, objects_to_skip=self._not_task_objects()
+        )
+
+    def _not_task_objects(self):
+        skipped = list(self.backbone._flatten_layers())
+        if self.optimizer is not None:
+            skipped.append(self.optimizer)
+        return skipped
+
+    def get_config(self):
+        # `keras_hub.models.Task.get_config` serializes the backbone and
+        # preprocessor; `ImageClassifier.get_config` would add its own keys.
+        config = keras_hub.models.Task.get_config(self)
+        config.update(
+            {
+                "num_classes": self.num_classes,
+                # Default names ("0", ..., "K-1") are left out: None.
+                "label_names": self._custom_label_names(),
+                "pooling": self.pooling,
+                "activation": keras.activations.serialize(self.activation),
+                "dropout": self.dropout,
+            }
+        )
+        return config
+
+
+def _check_compatible(backbone, preprocessor):
+    """The preprocessor's image size and channels match the backbone's."""
+    converter = getattr(preprocessor, "image_converter", None)
+    if converter is None:
+        return
+    received = (tuple(converter.image_size), converter.num_channels)
+    expected = (tuple(backbone.image_size), backbone.num_channels)
+    if received != expected:
+        raise ValueError(
+            "The preprocessor's image size and channels must match the "
+            f"backbone's. Received: preprocessor (image_size, num_channels)="
+            f"{received}, backbone {expected}"
+        )
+
+
+def _check_classes(num_classes, label_names):
+    """Returns `(num_classes, label_names)`, filling the one left out."""
+    if label_names is not None:
+        if isinstance(label_names, str) or not all(
+            isinstance(name, str) for name in label_names
+        ):
+            raise TypeError(
+                f"`label_names` must be a list of strings. Received: {label_names!r}"
+            )
+        label_names = list(label_names)
+        if len(set(label_names)) != len(label_names):
+            raise ValueError(f"`label_names` must be unique. Received: {label_names!r}")
+        if num_classes is None:
+            num_classes = len(label_names)
+    if not isinstance(num_classes, int) or num_classes < 2:
+        raise ValueError(
+            "`num_classes` must be an integer >= 2 (or give `label_names`). "
+            f"Received: num_classes={num_classes!r}, label_names={label_names!r}"
+        )
+    if label_names is None:
+        label_names = [str(i) for i in range(num_classes)]
+    if len(label_names) != num_classes:
+        raise ValueError(
+            "`label_names` must have `num_classes` entries. Received: "
+            f"num_classes={num_classes}, label_names={label_names!r}"
+        )
+    return num_classes, label_names
