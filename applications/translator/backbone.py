@@ -217,6 +217,31 @@ class TranslatorBackbone(PresetMixin, keras_hub.models.Backbone):
             self, encoder_outputs, encoder_padding_mask, token_ids, cache, cache_index
         )
 
+    def cross_attention_weights(self, inputs):
+        """How much each target position attends to each source token.
+
+        The Transformer's last decoder block's cross-attention averaged over
+        heads, or the RNN decoder's additive attention, in a teacher-forced
+        pass (inference mode).
+
+        Args:
+            inputs: the backbone's input dict (the preprocessor's output).
+
+        Returns:
+            (B, T, S) weights; each row sums to 1 over the real source tokens.
+        """
+        encoder_outputs, initial_state = self.call_encoder(
+            inputs["encoder_token_ids"], inputs["encoder_padding_mask"]
+        )
+        return self.architecture_module.cross_attention_weights(
+            self,
+            encoder_outputs,
+            inputs["encoder_padding_mask"],
+            inputs["decoder_token_ids"],
+            inputs["decoder_padding_mask"],
+            initial_state,
+        )
+
     @classmethod
     def from_preset(cls, preset, load_weights=None, **kwargs):
         """Instantiates a backbone from a preset.

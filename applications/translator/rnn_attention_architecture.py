@@ -125,6 +125,22 @@ def decode(
     return logits
 
 
+def cross_attention_weights(
+    backbone, encoder_outputs, encoder_padding_mask, token_ids, _, initial_states
+):
+    """The additive attention's weights over the source: (B, T, S)."""
+    x = backbone.decoder_embedding(token_ids)  # (B, T, E)
+    for i, rnn in enumerate(backbone.decoder_rnns):
+        x, _ = rnn(x, initial_state=initial_states[:, i])
+    _, weights = backbone.attention(
+        x,
+        encoder_outputs,
+        value_mask=encoder_padding_mask,
+        return_attention_scores=True,
+    )
+    return weights
+
+
 def initial_cache(backbone, encoder_outputs, decoder_initial_state, max_length):
     """The decoder's GRU states (B, N, E), from the encoder."""
     return decoder_initial_state

@@ -231,6 +231,52 @@ class Translator(PresetMixin, keras_hub.models.Seq2SeqLM):
             self.sampler, self.generate_function = compiled_sampler, compiled_function
         return translations[0] if single else translations
 
+    def cross_attention(self, source, translation=None):
+        """The attention of a translation over its source, for a heatmap.
+
+        Args:
+            source: one source sentence.
+            translation: its translation; by default `translate(source)`.
+
+        Returns:
+            dict with `"source_tokens"` (S strings, special tokens included),
+            `"target_tokens"` (T strings: the translation's tokens, then
+            `[END]`; row t is the step that predicted token t) and
+            `"weights"`, a (T, S) numpy array whose rows sum to 1. Draw it
+            with `keras_attention.visualization.plot_attention_heatmap`.
+
+        Example:
+        >>> attention = translator.cross_attention("I like tea.")
+        >>> plot_attention_heatmap(attention["weights"],
+        ...     attention["target_tokens"], attention["source_tokens"])
+        """
+        if self.preprocessor is None:
+            raise ValueError(
+                "`cross_attention()` needs a preprocessor to tokenize strings. "
+                "Received a Translator with preprocessor=None."
+            )
+        check_texts([source], name="source")
+        if translation is None:
+            translation = self.translate(source)
+        x, labels, label_mask = self.preprocessor([source], [translation])
+        weights = self.backbone.cross_attention_weights(x)  # (1, T, S)
+        weights = ops.convert_to_numpy(weights)[0]
+        source_length = int(x["encoder_padding_mask"][0].sum())
+        target_length = int(label_mask[0].sum())
+
+        def tokens(tokenizer, ids):
+            return [tokenizer.id_to_token(int(i)) for i in ids]
+
+        return {
+            "source_tokens": tokens(
+                self.preprocessor.tokenizer, x["encoder_token_ids"][0, :source_length]
+            ),
+            "target_tokens": tokens(
+                self.preprocessor.decoder_tokenizer, labels[0, :target_length]
+            ),
+            "weights": weights[:target_length, :source_length],
+        }
+
     def save_to_preset(self, preset_dir, max_shard_size=10, metadata=None):
         """Saves the task to a keras-hub preset directory.
 

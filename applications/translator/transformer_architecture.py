@@ -114,6 +114,22 @@ def decode(
     return backbone.output_projection(x)
 
 
+def cross_attention_weights(
+    backbone, encoder_outputs, encoder_padding_mask, token_ids, padding_mask, _
+):
+    """The last decoder block's cross-attention, averaged over heads: (B, T, S)."""
+    x = backbone.decoder_embedding(token_ids)  # (B, T, E)
+    for block in backbone.decoder_blocks:
+        x, scores = block(
+            x,
+            encoder_sequence=encoder_outputs,
+            decoder_padding_mask=padding_mask,
+            encoder_padding_mask=encoder_padding_mask,
+            return_attention_scores=True,
+        )
+    return ops.mean(scores["cross_attention"], axis=1)  # (B, H, T, S) -> (B, T, S)
+
+
 def initial_cache(backbone, encoder_outputs, decoder_initial_state, max_length):
     """An empty self-attention cache (B, N, 2, L, H, D)."""
     batch_size = ops.shape(encoder_outputs)[0]

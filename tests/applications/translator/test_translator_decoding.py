@@ -1,7 +1,8 @@
 """Cached decoding against full recomputation, greedy and beam search."""
 
+import keras
 import numpy as np
-from translator_helpers import SOURCES
+from translator_helpers import SOURCES, TARGETS
 
 
 def greedy_by_recomputation(translator, packed):
@@ -58,3 +59,29 @@ def test_translate_stops_at_max_length(transformer_translator):
     assert np.asarray(packed["decoder_token_ids"]).shape == (2, 4)
     translations = translator.translate(SOURCES[:2], max_length=4)
     assert all(len(text) <= 6 for text in translations)
+
+
+def test_cross_attention_of_a_pair_for_heatmaps(any_translator):
+    attention = any_translator.cross_attention(SOURCES[1], TARGETS[1])
+    tokenizer = any_translator.preprocessor.tokenizer
+    pieces = [tokenizer.id_to_token(int(i)) for i in tokenizer(SOURCES[1])]
+    source_tokens = attention["source_tokens"]
+    room = any_translator.preprocessor.encoder_sequence_length - 2  # truncated
+    assert source_tokens == ["[START]"] + pieces[:room] + ["[END]"]
+    assert attention["target_tokens"] == list(TARGETS[1]) + ["[END]"]
+    weights = attention["weights"]
+    s, t = len(source_tokens), len(TARGETS[1]) + 1
+    assert weights.shape == (len(TARGETS[1]) + 1, s)
+    np.testing.assert_allclose(weights.sum(-1), 1.0, rtol=1e-5)
+    # The same pair beside a longer one in a batch: padding takes no weight.
+    x, _, _ = any_translator.preprocessor(
+        [SOURCES[1], SOURCES[2]], [TARGETS[1], TARGETS[2]]
+    )
+    batched = keras.ops.convert_to_numpy(
+        any_translator.backbone.cross_attention_weights(x)
+    )
+    np.testing.assert_allclose(batched[0, :t, :s], weights, atol=1e-5)
+    np.testing.assert_array_equal(batched[0, :t, s:], 0.0)
+    # Without a translation, the translator's own output is attended.
+    own = any_translator.cross_attention(SOURCES[1])
+    assert own["weights"].shape[1] == s
