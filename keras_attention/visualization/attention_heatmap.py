@@ -3,6 +3,8 @@
 Shape legend: T query length, S key length, H heads.
 """
 
+import os
+
 import numpy as np
 from keras import ops
 
@@ -124,12 +126,30 @@ def _cjk_font():
     for name in CJK_FONTS:
         if name in installed:
             return name
+    bundled = _bundled_cjk_font_file()
+    if bundled is not None:
+        font_manager.fontManager.addfont(bundled)
+        return font_manager.FontProperties(fname=bundled).get_name()
     import warnings
 
     warnings.warn(
         "No font with Chinese/Japanese glyphs found; labels may show as boxes. "
-        "Install one, e.g. `apt-get install fonts-noto-cjk` or "
-        "`fonts-wqy-microhei`.",
+        "Install one: `pip install mplfonts` (installed with "
+        "keras-attention[applications]), or `apt-get install fonts-noto-cjk`.",
         stacklevel=3,
     )
+    return None
+
+
+def _bundled_cjk_font_file():
+    """Noto Sans CJK SC as shipped in the `mplfonts` wheel, if installed."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("mplfonts")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for folder in spec.submodule_search_locations:
+        path = os.path.join(folder, "fonts", "NotoSansCJKsc-Regular.otf")
+        if os.path.isfile(path):
+            return path
     return None
