@@ -7,6 +7,18 @@ data split, wall time and test accuracy of the trained preset are in its
 """
 
 backbone_presets = {
+    "vit_tiny_digits": {
+        "metadata": {
+            "description": (
+                "Vision Transformer (2x2 patches, 4 pre-LN layers, hidden 64, "
+                "4 heads, MLP 128) trained on scikit-learn's 8x8 digits."
+            ),
+            "params": 136_138,
+            "result": "test accuracy 98.3% (360 held-out digits)",
+            "task": "VisionTransformer",
+            "path": "vision_transformer",
+        },
+    },
     "vit_base_patch16_224": {
         "metadata": {
             "description": (
