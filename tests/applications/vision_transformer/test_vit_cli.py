@@ -77,3 +77,28 @@ def test_stratified_split_is_seeded_disjoint_and_balanced():
     assert np.bincount(labels[test]).tolist() == [5, 5, 5, 5]
     # The test set does not depend on the validation fraction.
     assert np.array_equal(stratified_split(labels, 0.2, 0.0, seed=7)[2], test)
+
+
+def test_keras_datasets_keep_their_test_set(monkeypatch):
+    from applications.data import images
+    from applications.vision_transformer.cli import load_split
+
+    def fake_load(name):  # stands in for the keras.datasets download
+        assert name == "cifar10"
+        rng = np.random.default_rng(0)
+        return tuple(
+            images.ImageSet(
+                rng.uniform(size=(n, 32, 32, 3)).astype("float32"),
+                np.arange(n, dtype="int32") % 10,
+                [f"class {i}" for i in range(10)],
+            )
+            for n in (100, 30)
+        )
+
+    monkeypatch.setattr(images, "load_keras_image_dataset", fake_load)
+    train, validation, test, names, description = load_split(
+        "cifar10", validation_fraction=0.1, seed=3
+    )
+    assert (len(train[0]), len(validation[0]), len(test[0])) == (90, 10, 30)
+    assert np.bincount(validation[1]).tolist() == [1] * 10  # stratified
+    assert names[0] == "class 0" and "official test set" in description
