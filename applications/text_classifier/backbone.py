@@ -32,6 +32,9 @@ class TextClassifierBackbone(PresetMixin, keras_hub.models.Backbone):
         intermediate_dim: width of the feed-forward hidden layer (d_ff).
         max_sequence_length: the longest input the position embedding covers.
         dropout: dropout after the embeddings and inside every block.
+        token_dropout: rate at which whole token vectors (token + position
+            embedding) are zeroed during training, a word dropout that
+            regularizes models trained from scratch on little data.
         position: `"learned"` or `"sinusoidal"` position embedding.
         normalize_first: pre-LN blocks (and a final layer norm) if True,
             the paper's post-LN blocks if False.
@@ -66,6 +69,7 @@ class TextClassifierBackbone(PresetMixin, keras_hub.models.Backbone):
         intermediate_dim,
         max_sequence_length=128,
         dropout=0.1,
+        token_dropout=0.0,
         position="learned",
         normalize_first=False,
         layer_norm_epsilon=1e-5,
@@ -91,6 +95,11 @@ class TextClassifierBackbone(PresetMixin, keras_hub.models.Backbone):
                 f"hidden_dim // num_heads features). Received: "
                 f"hidden_dim={hidden_dim}, num_heads={num_heads}"
             )
+        if not 0.0 <= token_dropout < 1.0:
+            raise ValueError(
+                "`token_dropout` must be in [0, 1). "
+                f"Received: token_dropout={token_dropout!r}"
+            )
         if position not in POSITIONS:
             raise ValueError(
                 f"`position` must be one of {POSITIONS}. "
@@ -105,6 +114,12 @@ class TextClassifierBackbone(PresetMixin, keras_hub.models.Backbone):
             position=position,
             dtype=dtype,
             name="token_and_position_embedding",
+        )
+        self.token_dropout_layer = keras.layers.Dropout(
+            token_dropout,
+            noise_shape=(None, None, 1),  # one draw per token: (B, T, 1)
+            dtype=dtype,
+            name="token_dropout",
         )
         self.embeddings_dropout = keras.layers.Dropout(
             dropout, dtype=dtype, name="embeddings_dropout"
@@ -134,6 +149,7 @@ class TextClassifierBackbone(PresetMixin, keras_hub.models.Backbone):
         token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
         padding_mask = keras.Input(shape=(None,), dtype="int32", name="padding_mask")
         x = self.embeddings(token_ids)  # (B, T, E)
+        x = self.token_dropout_layer(x)
         x = self.embeddings_dropout(x)
         for block in self.encoder_blocks:
             x = block(x, padding_mask=padding_mask)  # (B, T, E)
@@ -154,6 +170,7 @@ class TextClassifierBackbone(PresetMixin, keras_hub.models.Backbone):
         self.intermediate_dim = intermediate_dim
         self.max_sequence_length = max_sequence_length
         self.dropout = dropout
+        self.token_dropout = token_dropout
         self.position = position
         self.normalize_first = normalize_first
         self.layer_norm_epsilon = layer_norm_epsilon
@@ -169,6 +186,7 @@ class TextClassifierBackbone(PresetMixin, keras_hub.models.Backbone):
                 "intermediate_dim": self.intermediate_dim,
                 "max_sequence_length": self.max_sequence_length,
                 "dropout": self.dropout,
+                "token_dropout": self.token_dropout,
                 "position": self.position,
                 "normalize_first": self.normalize_first,
                 "layer_norm_epsilon": self.layer_norm_epsilon,

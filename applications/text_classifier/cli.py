@@ -8,6 +8,7 @@ Keras and the model classes are imported inside the `run` functions, after
 the command line has chosen the backend.
 """
 
+import os
 from pathlib import Path
 
 from applications.cli import Command
@@ -26,6 +27,12 @@ def default_mr_directory():
         if (candidate / "rt-polarity.pos").is_file():
             return candidate
     return None
+
+
+def _shown_path(path):
+    """`path` relative to the working directory when that is shorter."""
+    relative = os.path.relpath(path)
+    return relative if len(relative) < len(str(path)) else str(path)
 
 
 def add_train_arguments(parser):
@@ -56,15 +63,32 @@ def add_train_arguments(parser):
     parser.add_argument("--description", help="description kept in the preset")
     model = parser.add_argument_group("model")
     model.add_argument("--vocabulary-size", type=int, default=8000)
+    model.add_argument(
+        "--vocabulary-type",
+        choices=("wordpiece", "word"),
+        default="wordpiece",
+        help="WordPiece subwords, or whole words with rare ones as [UNK]",
+    )
     model.add_argument("--sequence-length", type=int, default=64)
     model.add_argument("--num-layers", type=int, default=1)
     model.add_argument("--num-heads", type=int, default=4)
     model.add_argument("--hidden-dim", type=int, default=128)
     model.add_argument("--intermediate-dim", type=int, default=256)
     model.add_argument("--dropout", type=float, default=0.1)
+    model.add_argument(
+        "--token-dropout",
+        type=float,
+        default=0.0,
+        help="rate of dropping whole token vectors during training",
+    )
     model.add_argument("--pooling", choices=("mean", "cls"), default="mean")
     model.add_argument(
         "--position", choices=("learned", "sinusoidal"), default="learned"
+    )
+    model.add_argument(
+        "--normalize-first",
+        action="store_true",
+        help="pre-LN encoder blocks (default: the paper's post-LN)",
     )
     training = parser.add_argument_group("training")
     training.add_argument("--epochs", type=int, default=10)
@@ -75,13 +99,15 @@ def add_train_arguments(parser):
         "--patience",
         type=int,
         default=3,
-        help="stop after this many epochs without a better validation accuracy",
+        help="stop after this many epochs without a better validation accuracy "
+        "(ignored without a validation split)",
     )
     training.add_argument(
         "--validation-fraction",
         type=float,
         default=0.1,
-        help="share of the data used to pick the best epoch",
+        help="share of the data used to pick the best epoch (0: none; train "
+        "all --epochs and keep the last weights)",
     )
     training.add_argument(
         "--test-fraction",
@@ -115,7 +141,7 @@ def _load_examples(args):
         description = (
             "MR sentence polarity v1.0 (Pang & Lee 2005), "
             f"{len(texts)} sentences from "
-            + (str(data_dir) if data_dir else text_classification.MR_URL)
+            + (_shown_path(data_dir) if data_dir else text_classification.MR_URL)
         )
         return texts, labels, description
     texts, labels = text_classification.load_labeled_tsv(
@@ -148,7 +174,9 @@ def run_train(args, argv):
             seed=args.seed,
         )
         tokenizer = TextClassifierTokenizer.from_texts(
-            train[0], vocabulary_size=args.vocabulary_size
+            train[0],
+            vocabulary_size=args.vocabulary_size,
+            vocabulary_type=args.vocabulary_type,
         )
         backbone = TextClassifierBackbone(
             vocabulary_size=tokenizer.vocabulary_size(),
@@ -158,7 +186,9 @@ def run_train(args, argv):
             intermediate_dim=args.intermediate_dim,
             max_sequence_length=args.sequence_length,
             dropout=args.dropout,
+            token_dropout=args.token_dropout,
             position=args.position,
+            normalize_first=args.normalize_first,
         )
         classifier = TextClassifier(
             backbone,
@@ -184,23 +214,33 @@ def run_train(args, argv):
             return dataset.batch(args.batch_size)
 
         has_validation = len(validation[0]) > 0
-        result = training.fit_with_best_checkpoint(
-            classifier,
-            batches(train, shuffle=True),
-            validation_data=batches(validation, False) if has_validation else None,
-            epochs=args.epochs,
-            checkpoint_path=args.checkpoint
-            or training.default_checkpoint_path(args.output),
-            monitor=(
-                "val_sparse_categorical_accuracy"
-                if has_validation
-                else "sparse_categorical_accuracy"
-            ),
-            mode="max",
-            patience=args.patience,
-            steps_per_epoch=args.steps_per_epoch,
-            verbose=args.verbose,
-        )
+        if has_validation:
+            result = training.fit_with_best_checkpoint(
+                classifier,
+                batches(train, shuffle=True),
+                validation_data=batches(validation, False),
+                epochs=args.epochs,
+                checkpoint_path=args.checkpoint
+                or training.default_checkpoint_path(args.output),
+                monitor="val_sparse_categorical_accuracy",
+                mode="max",
+                patience=args.patience,
+                steps_per_epoch=args.steps_per_epoch,
+                verbose=args.verbose,
+            )
+        else:
+            # No validation split: train all epochs and keep the last weights
+            # (e.g. on all non-test data, for an epoch count found by
+            # validation beforehand).
+            history = classifier.fit(
+                batches(train, shuffle=True),
+                epochs=args.epochs,
+                steps_per_epoch=args.steps_per_epoch,
+                verbose=args.verbose,
+                shuffle=False,
+            ).history
+            epochs_run = len(history["loss"])
+            result = {"best_epoch": epochs_run, "epochs_run": epochs_run}
     metrics = {}
     if len(test[0]):
         _, accuracy = classifier.evaluate(batches(test, False), verbose=0)
@@ -219,10 +259,16 @@ def run_train(args, argv):
             "test": len(test[0]),
         },
         split_seed=args.seed,
+        split_fractions={
+            "validation": args.validation_fraction,
+            "test": args.test_fraction,
+        },
         epochs_run=result["epochs_run"],
         best_epoch=result["best_epoch"],
         **metrics,
     )
+    if "held_out_accuracy" in metrics:
+        record["result"] = f"accuracy {metrics['held_out_accuracy']:.1%} (held-out)"
     classifier.save_to_preset(args.output, metadata=record)
     print(
         f"Wrote preset {args.output!r}: {len(label_names)} classes, "

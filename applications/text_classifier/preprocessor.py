@@ -5,60 +5,15 @@ Shape legend: B batch, T `sequence_length`.
 
 import keras
 import keras_hub
-import numpy as np
 
 from applications.preset_registry import PresetMixin
 from applications.text_classifier.backbone import TextClassifierBackbone
-from applications.text_classifier.tokenizer import TextClassifierTokenizer
+from applications.text_classifier.tokenizer import (
+    TextClassifierTokenizer,
+    check_texts,
+    is_python_text,
+)
 from keras_attention.api_export import keras_attention_export
-
-
-def check_texts(texts):
-    """Checks a batch of Python strings before tokenizing.
-
-    Args:
-        texts: a string or a list / tuple / 1-D array of strings.
-
-    Returns:
-        list of str.
-
-    Raises:
-        TypeError: if `texts` or one of its items is not a string.
-        ValueError: if the batch or one of its strings is empty.
-    """
-    if isinstance(texts, (str, bytes)):
-        texts = [texts]
-    if isinstance(texts, np.ndarray):
-        texts = texts.tolist()
-    if not isinstance(texts, (list, tuple)):
-        raise TypeError(
-            "Expected a string or a list of strings. Received: "
-            f"{type(texts).__name__} {texts!r:.80}"
-        )
-    if not texts:
-        raise ValueError("Expected at least one text. Received an empty list.")
-    checked = []
-    for index, text in enumerate(texts):
-        if isinstance(text, bytes):
-            text = text.decode("utf-8")
-        if not isinstance(text, str):
-            raise TypeError(
-                f"Expected strings. Received {type(text).__name__} {text!r:.80} "
-                f"at index {index}."
-            )
-        if not text.strip():
-            raise ValueError(
-                f"Received an empty string at index {index} ({text!r}); "
-                "expected non-empty text to classify."
-            )
-        checked.append(text)
-    return checked
-
-
-def _is_python_text(x):
-    if isinstance(x, (str, bytes, list)):
-        return True
-    return isinstance(x, np.ndarray) and x.dtype.kind in ("U", "S", "O")
 
 
 @keras_attention_export
@@ -117,7 +72,7 @@ class TextClassifierPreprocessor(
     def call(self, x, y=None, sample_weight=None):
         segments = x if isinstance(x, tuple) else (x,)
         for segment in segments:
-            if _is_python_text(segment):
+            if is_python_text(segment):
                 check_texts(segment)
         outputs = super().call(x, y=y, sample_weight=sample_weight)
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(outputs)

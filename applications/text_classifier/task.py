@@ -9,10 +9,8 @@ import numpy as np
 
 from applications.preset_registry import PresetMixin, update_preset_metadata
 from applications.text_classifier.backbone import TextClassifierBackbone
-from applications.text_classifier.preprocessor import (
-    TextClassifierPreprocessor,
-    check_texts,
-)
+from applications.text_classifier.preprocessor import TextClassifierPreprocessor
+from applications.text_classifier.tokenizer import check_texts, is_python_text
 from keras_attention.api_export import keras_attention_export
 
 POOLINGS = ("mean", "cls")
@@ -170,6 +168,27 @@ class TextClassifier(PresetMixin, keras_hub.models.TextClassifier):
         elif "num_classes" in kwargs:
             kwargs["label_names"] = None
         return super().from_preset(preset, load_weights=load_weights, **kwargs)
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        self._check_python_texts(x)
+        return super().fit(x, y, *args, **kwargs)
+
+    def evaluate(self, x=None, y=None, *args, **kwargs):
+        self._check_python_texts(x)
+        return super().evaluate(x, y, *args, **kwargs)
+
+    def predict(self, x=None, *args, **kwargs):
+        self._check_python_texts(x)
+        return super().predict(x, *args, **kwargs)
+
+    def _check_python_texts(self, x):
+        """Rejects empty Python strings before keras-hub's `tf.data` pipeline
+        tokenizes them (inside the pipeline they cannot be reported)."""
+        if self.preprocessor is None:
+            return
+        for segment in x if isinstance(x, tuple) else (x,):
+            if is_python_text(segment):
+                check_texts(segment)
 
     def classify(self, texts, batch_size=32):
         """Classifies texts and returns label names with probabilities.

@@ -1,6 +1,9 @@
 """WordPiece tokenizer of the text classifier, with a vocabulary learned from data."""
 
+import collections
+
 import keras_hub
+import numpy as np
 
 from applications.preset_registry import PresetMixin
 from applications.text_classifier.backbone import TextClassifierBackbone
@@ -11,6 +14,56 @@ UNK_TOKEN = "[UNK]"
 CLS_TOKEN = "[CLS]"
 SEP_TOKEN = "[SEP]"
 RESERVED_TOKENS = [PAD_TOKEN, UNK_TOKEN, CLS_TOKEN, SEP_TOKEN]
+VOCABULARY_TYPES = ("wordpiece", "word")
+
+
+def check_texts(texts):
+    """Checks a batch of Python strings before tokenizing.
+
+    Args:
+        texts: a string or a list / tuple / 1-D array of strings.
+
+    Returns:
+        list of str.
+
+    Raises:
+        TypeError: if `texts` or one of its items is not a string.
+        ValueError: if the batch or one of its strings is empty.
+    """
+    if isinstance(texts, (str, bytes)):
+        texts = [texts]
+    if isinstance(texts, np.ndarray):
+        texts = texts.tolist()
+    if not isinstance(texts, (list, tuple)):
+        raise TypeError(
+            "Expected a string or a list of strings. Received: "
+            f"{type(texts).__name__} {texts!r:.80}"
+        )
+    if not texts:
+        raise ValueError("Expected at least one text. Received an empty list.")
+    checked = []
+    for index, text in enumerate(texts):
+        if isinstance(text, bytes):
+            text = text.decode("utf-8")
+        if not isinstance(text, str):
+            raise TypeError(
+                f"Expected strings. Received {type(text).__name__} {text!r:.80} "
+                f"at index {index}."
+            )
+        if not text.strip():
+            raise ValueError(
+                f"Received an empty string at index {index} ({text!r}); "
+                "expected non-empty text."
+            )
+        checked.append(text)
+    return checked
+
+
+def is_python_text(x):
+    """Whether `x` is Python / numpy text (checked eagerly), not a tensor."""
+    if isinstance(x, (str, bytes, list)):
+        return True
+    return isinstance(x, np.ndarray) and x.dtype.kind in ("U", "S", "O")
 
 
 @keras_attention_export
@@ -21,7 +74,11 @@ class TextClassifierTokenizer(PresetMixin, keras_hub.tokenizers.WordPieceTokeniz
     characters into single tokens) whose vocabulary starts with the reserved
     tokens, so `[PAD]` has id 0. `[CLS]` starts and `[SEP]` ends every
     packed sequence. Learn a vocabulary from training text with
-    `TextClassifierTokenizer.from_texts()`.
+    `TextClassifierTokenizer.from_texts()`: WordPiece subwords, or whole
+    words (`vocabulary_type="word"`; a word outside the vocabulary is `[UNK]`).
+
+    Python strings are checked eagerly: an empty (or blank) text raises a
+    `ValueError` rather than silently becoming an empty token sequence.
 
     Args:
         vocabulary: list of tokens or path to a vocabulary file (one token per
@@ -53,18 +110,36 @@ class TextClassifierTokenizer(PresetMixin, keras_hub.tokenizers.WordPieceTokeniz
         kwargs.setdefault("oov_token", UNK_TOKEN)
         super().__init__(vocabulary=vocabulary, lowercase=lowercase, **kwargs)
 
-    @classmethod
-    def from_texts(cls, texts, vocabulary_size, lowercase=True, **kwargs):
-        """Learns a WordPiece vocabulary from `texts` and returns a tokenizer.
+    def __call__(self, *args, **kwargs):
+        inputs = args[0] if args else kwargs.get("inputs")
+        if is_python_text(inputs):
+            check_texts(inputs)
+        return super().__call__(*args, **kwargs)
 
-        Uses `keras_hub.tokenizers.compute_word_piece_vocabulary`, which is
-        deterministic for a given corpus.
+    @classmethod
+    def from_texts(
+        cls,
+        texts,
+        vocabulary_size,
+        lowercase=True,
+        vocabulary_type="wordpiece",
+        **kwargs,
+    ):
+        """Learns a vocabulary from `texts` and returns a tokenizer.
+
+        `"wordpiece"` uses `keras_hub.tokenizers.compute_word_piece_vocabulary`;
+        `"word"` keeps the `vocabulary_size - 4` most frequent words (ties in
+        alphabetical order), split exactly as the tokenizer splits text
+        (whitespace, punctuation, CJK characters). Both are deterministic for
+        a given corpus.
 
         Args:
             texts: list of training strings.
             vocabulary_size: the largest vocabulary to learn (reserved tokens
                 included); a small corpus may give fewer tokens.
             lowercase: whether to lowercase before learning and tokenizing.
+            vocabulary_type: `"wordpiece"` (subwords; rare words are split) or
+                `"word"` (whole words; rare words become `[UNK]`).
             **kwargs: forwarded to the constructor.
 
         Returns:
@@ -77,6 +152,12 @@ class TextClassifierTokenizer(PresetMixin, keras_hub.tokenizers.WordPieceTokeniz
                 "`texts` must be a non-empty list of strings. Received: "
                 f"texts={texts!r:.80}"
             )
+        texts = check_texts(texts)
+        if vocabulary_type not in VOCABULARY_TYPES:
+            raise ValueError(
+                f"`vocabulary_type` must be one of {VOCABULARY_TYPES}. "
+                f"Received: vocabulary_type={vocabulary_type!r}"
+            )
         if not isinstance(vocabulary_size, int) or vocabulary_size <= len(
             RESERVED_TOKENS
         ):
@@ -85,11 +166,52 @@ class TextClassifierTokenizer(PresetMixin, keras_hub.tokenizers.WordPieceTokeniz
                 f"{len(RESERVED_TOKENS)} reserved tokens. Received: "
                 f"vocabulary_size={vocabulary_size!r}"
             )
-        dataset = tf.data.Dataset.from_tensor_slices(list(texts)).batch(1024)
-        vocabulary = keras_hub.tokenizers.compute_word_piece_vocabulary(
-            dataset,
-            vocabulary_size=vocabulary_size,
-            lowercase=lowercase,
-            reserved_tokens=RESERVED_TOKENS,
-        )
-        return cls(vocabulary=vocabulary, lowercase=lowercase, **kwargs)
+        dataset = tf.data.Dataset.from_tensor_slices(texts).batch(1024)
+        if vocabulary_type == "word":
+            counts = count_words(dataset, texts, lowercase=lowercase)
+            words = sorted(counts, key=lambda word: (-counts[word], word))
+            tokens = RESERVED_TOKENS + words[: vocabulary_size - len(RESERVED_TOKENS)]
+        else:
+            tokens = keras_hub.tokenizers.compute_word_piece_vocabulary(
+                dataset,
+                vocabulary_size=vocabulary_size,
+                lowercase=lowercase,
+                reserved_tokens=RESERVED_TOKENS,
+            )
+        return cls(vocabulary=tokens, lowercase=lowercase, **kwargs)
+
+
+def count_words(dataset, texts, lowercase=True):
+    """Counts the words of `texts` as a WordPiece tokenizer splits them.
+
+    Splitting (whitespace, punctuation, CJK) and case folding are those of
+    `keras_hub.tokenizers.WordPieceTokenizer`: a tokenizer whose vocabulary is
+    every character of the corpus (alone and as a `##` suffix) breaks each
+    word into characters, and detokenizing joins them back into words.
+
+    Args:
+        dataset: `tf.data.Dataset` of batches of `texts`.
+        texts: the same texts as a list (to collect the characters).
+        lowercase: whether to lowercase as the tokenizer will.
+
+    Returns:
+        `collections.Counter` of words (the reserved tokens left out).
+    """
+    characters = set()
+    for text in texts:
+        characters.update(text)
+        if lowercase:
+            characters.update(text.casefold())
+    characters = sorted(c for c in characters if not c.isspace())
+    splitter = keras_hub.tokenizers.WordPieceTokenizer(
+        vocabulary=RESERVED_TOKENS + characters + ["##" + c for c in characters],
+        lowercase=lowercase,
+        oov_token=UNK_TOKEN,
+    )
+    counts = collections.Counter()
+    for batch in dataset.map(lambda x: splitter.detokenize(splitter(x))):
+        for text in batch.numpy():
+            counts.update(text.decode("utf-8").split())
+    for token in RESERVED_TOKENS:
+        counts.pop(token, None)
+    return counts
