@@ -1,7 +1,23 @@
 """Built-in presets of the text classifier (keras-hub's table format).
 
 Each preset directory is shipped in `applications/presets/<name>/`; see
-`applications.preset_registry` for how names resolve.
+`applications.preset_registry` for how names resolve. The training command,
+data, split and measured accuracy of the trained preset are in its
+`metadata.json` and in `docs/text_classifier.md`.
 """
 
-backbone_presets = {}
+backbone_presets = {
+    "classifier_tiny_mr": {
+        "metadata": {
+            "description": (
+                "Movie-review sentence polarity (negative/positive): word-level "
+                "Transformer encoder (1 layer, d_model 64, 2 heads, mean "
+                "pooling) trained from scratch on MR (Pang & Lee 2005)."
+            ),
+            "params": 548_674,
+            "result": "accuracy 73.9% (held-out)",
+            "task": "TextClassifier",
+            "path": "text_classifier",
+        },
+    },
+}
