@@ -1,0 +1,71 @@
+"""Command-line smoke test: train one step on a tiny TSV, then classify."""
+
+import json
+
+import pytest
+from classifier_helpers import LABELS, TEXTS
+
+from applications.cli import main
+
+
+def test_train_then_classify(tmp_path, capsys):
+    data = tmp_path / "train.tsv"
+    lines = [f"{label}\t{text}" for label, text in zip(LABELS, TEXTS)]
+    data.write_text("label\ttext\n" + "\n".join(lines * 3) + "\n", encoding="utf-8")
+    output = tmp_path / "my_classifier"
+    status = main(
+        [
+            "train", "classifier", "--data", str(data), "--output", str(output),
+            "--epochs", "1", "--steps-per-epoch", "1", "--batch-size", "4",
+            "--num-layers", "1", "--num-heads", "2", "--hidden-dim", "8",
+            "--intermediate-dim", "8", "--sequence-length", "10",
+            "--vocabulary-type", "word", "--vocabulary-size", "40",
+            "--validation-fraction", "0.2", "--test-fraction", "0.2",
+            "--checkpoint", str(tmp_path / "best.weights.h5"), "--verbose", "0",
+        ]
+    )  # fmt: skip
+    assert status == 0
+    metadata = json.loads((output / "metadata.json").read_text())
+    assert metadata["training_command"].startswith("keras-attention train classifier")
+    assert metadata["split_sizes"] == {"train": 10, "validation": 4, "test": 4}
+    assert metadata["label_names"] == ["negative", "positive"]
+    assert metadata["training_data"].endswith("(18 labeled texts)")
+    assert 0.0 <= metadata["held_out_accuracy"] <= 1.0
+    assert metadata["epochs_run"] == 1 and metadata["task"] == "TextClassifier"
+    assert "Wrote preset" in capsys.readouterr().out
+
+    texts_file = tmp_path / "texts.txt"
+    texts_file.write_text("boring and long\n\nwarm and witty\n", encoding="utf-8")
+    command = ["classify", "--preset", str(output), "a gorgeous film"]
+    assert main(command + ["--file", str(texts_file)]) == 0
+    rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    assert [row[2] for row in rows] == [
+        "a gorgeous film", "boring and long", "warm and witty"
+    ]  # fmt: skip
+    assert all(row[0] in ("negative", "positive") for row in rows)
+    assert all(0.5 <= float(row[1]) <= 1.0 for row in rows)
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("positive\ta fine film\nnegative only-one-column\n", "train.tsv:2"),
+        ("positive\ta fine film\nnegative\t  \n", "train.tsv:2: empty text"),
+        ("", "no examples found"),
+        ("label\ttext\n", "no examples found"),
+    ],
+)
+def test_malformed_or_empty_data_is_reported(tmp_path, capsys, content, message):
+    data = tmp_path / "train.tsv"
+    data.write_text(content, encoding="utf-8")
+    command = ["train", "classifier", "--data", str(data), "--output"]
+    assert main(command + [str(tmp_path / "out"), "--epochs", "1"]) == 1
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_nothing_to_classify_and_unknown_preset(capsys):
+    assert main(["classify", "--preset", "classifier_tiny_mr"]) == 1
+    assert "Nothing to classify" in capsys.readouterr().err
+    assert main(["classify", "--preset", "classifier_huge_mr", "a film"]) == 1
+    assert "Known built-in presets: classifier_tiny_mr" in capsys.readouterr().err
