@@ -167,6 +167,26 @@ def resolve_preset(preset, cls=None):
     raise ValueError(_unknown_preset_message(preset, cls))
 
 
+def preset_has_weights(preset):
+    """Whether a preset (name, directory or handle) ships model weights.
+
+    Every preset does but an architecture preset (e.g. `transformer_base`),
+    a configuration whose metadata says `"weights": "none ..."`, from which
+    `from_preset()` builds randomly initialized weights. A preset missing
+    its weights file without saying so is damaged, and loading it names the
+    file. Remote handles are assumed to have weights.
+    """
+    resolved = resolve_preset(preset)
+    if is_remote_handle(resolved):
+        return True
+    try:
+        with open(Path(resolved) / METADATA_FILE, encoding="utf-8") as file:
+            weights = json.load(file).get("weights", "")
+    except (OSError, ValueError):
+        return True  # `check_preset_directory` names the file at fault.
+    return not str(weights).startswith("none")
+
+
 def check_preset_directory(directory, require_weights=True):
     """Checks a local preset directory before keras-hub reads it.
 
@@ -282,9 +302,12 @@ class PresetMixin:
         `preset` may be a built-in name (see `cls.presets`), a path to a local
         preset directory, or a remote handle (`kaggle://`, `hf://`) that
         keras-hub downloads. Other keyword arguments go to keras-hub's
-        `from_preset()` (e.g. `load_weights`, `dtype`).
+        `from_preset()` (e.g. `dtype`); a model's `load_weights` defaults to
+        whether the preset has weights (see `preset_has_weights`).
         """
         resolved = resolve_preset(preset, cls)
+        if cls._preset_requires_weights and kwargs.get("load_weights") is None:
+            kwargs["load_weights"] = preset_has_weights(resolved)
         if not is_remote_handle(resolved):
             require_weights = cls._preset_requires_weights and kwargs.get(
                 "load_weights", True

@@ -155,3 +155,57 @@ def _cpu_count():
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count()
+
+
+def warmup_cosine_schedule(learning_rate, total_steps, warmup_steps, alpha=0.0):
+    """Linear warmup from 0 to `learning_rate`, then cosine decay.
+
+    Args:
+        learning_rate: the peak rate, reached after `warmup_steps`.
+        total_steps: all training steps (warmup included).
+        warmup_steps: steps of linear warmup (0: start at the peak); capped
+            at `total_steps - 1`.
+        alpha: the final rate as a fraction of the peak.
+
+    Returns:
+        `keras.optimizers.schedules.CosineDecay`.
+    """
+    import keras
+
+    total_steps = max(1, total_steps)
+    warmup_steps = max(0, min(warmup_steps, total_steps - 1))
+    return keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=0.0 if warmup_steps else learning_rate,
+        decay_steps=max(1, total_steps - warmup_steps),
+        warmup_target=learning_rate if warmup_steps else None,
+        warmup_steps=warmup_steps,
+        alpha=alpha,
+    )
+
+
+def split_sizes(train, validation, test):
+    """`{"train": n, "validation": n, "test": n}` of `(inputs, targets)` splits."""
+    return {
+        "train": len(train[0]),
+        "validation": len(validation[0]),
+        "test": len(test[0]),
+    }
+
+
+def print_written_preset(output, model, result, details, seconds):
+    """One line saying what `train` wrote: parameters, best epoch, metrics.
+
+    Args:
+        output: the preset directory.
+        model: the trained task.
+        result: `fit_with_best_checkpoint()`'s dict (or one with
+            `best_epoch` and `epochs_run`).
+        details: what to add, e.g. `["accuracy 0.98"]`.
+        seconds: training wall time.
+    """
+    print(
+        f"Wrote preset {str(output)!r}: {model.count_params():,} parameters, "
+        f"best epoch {result['best_epoch']}/{result['epochs_run']}, "
+        + "".join(f"{detail}, " for detail in details)
+        + f"{seconds:.0f} s training"
+    )

@@ -3,18 +3,18 @@
 import keras
 import pytest
 
-# Tests of tiny tensors run eagerly (layers, docs); the applications' tests
-# compile whole models and keep XLA's default optimizations.
-FEW_OPTIMIZATIONS_EXCEPT = "applications"
+# Tiny tensors and models: XLA's optimizations cost more than they save. The
+# translator's tests keep them: its compiled decoding loops gain from them.
+FEW_OPTIMIZATIONS_EXCEPT = "translator"
 
 
 @pytest.fixture(autouse=True)
 def jax_compiles_with_few_optimizations(request):
     """On jax, compiles each program with few optimizations during a test.
 
-    Eager jax compiles every op once per shape; for these tiny tensors XLA's
-    optimization passes cost far more than they save (about a third of the
-    layer tests' time). Numerics are unchanged.
+    Eager jax compiles every op once per shape; for these tiny tensors and
+    models XLA's optimization passes cost far more than they save (about a
+    third of the layer tests' time). Numerics are unchanged.
     """
     if (
         keras.config.backend() != "jax"

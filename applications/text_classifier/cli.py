@@ -12,6 +12,11 @@ import os
 from pathlib import Path
 
 from applications.cli import Command
+from applications.cli_arguments import (
+    add_preset_argument,
+    add_run_arguments,
+    texts_from_arguments,
+)
 
 PRESETS_MODULE = "applications.text_classifier.backbone"
 
@@ -115,21 +120,7 @@ def add_train_arguments(parser):
         default=0.1,
         help="share of the data held out to measure accuracy (0: none)",
     )
-    training.add_argument("--seed", type=int, default=1337)
-    training.add_argument(
-        "--steps-per-epoch", type=int, help="cap on batches per epoch (smoke tests)"
-    )
-    training.add_argument(
-        "--checkpoint",
-        help="best-weights file (default: runs/<output name>/best.weights.h5)",
-    )
-    training.add_argument(
-        "--verbose",
-        type=int,
-        choices=(0, 1, 2),
-        default=1,
-        help="0 silent, 1 progress bar, 2 one line per epoch",
-    )
+    add_run_arguments(training)
 
 
 def _load_examples(args):
@@ -253,11 +244,7 @@ def run_train(args, argv):
         description=args.description
         or f"Transformer text classifier over {', '.join(label_names)}",
         training_data=data_description,
-        split_sizes={
-            "train": len(train[0]),
-            "validation": len(validation[0]),
-            "test": len(test[0]),
-        },
+        split_sizes=training.split_sizes(train, validation, test),
         split_seed=args.seed,
         split_fractions={
             "validation": args.validation_fraction,
@@ -270,38 +257,28 @@ def run_train(args, argv):
     if "held_out_accuracy" in metrics:
         record["result"] = f"accuracy {metrics['held_out_accuracy']:.1%} (held-out)"
     classifier.save_to_preset(args.output, metadata=record)
-    print(
-        f"Wrote preset {args.output!r}: {len(label_names)} classes, "
-        f"{classifier.count_params():,} parameters, best epoch "
-        f"{result['best_epoch']}/{result['epochs_run']}, "
-        + ", ".join(f"{key} {value}" for key, value in metrics.items())
-        + f", {watch.seconds:.0f} s"
+    training.print_written_preset(
+        args.output,
+        classifier,
+        result,
+        [f"{len(label_names)} classes"]
+        + [f"{key} {value}" for key, value in metrics.items()],
+        watch.seconds,
     )
     return 0
 
 
 def add_classify_arguments(parser):
-    parser.add_argument(
-        "--preset",
-        required=True,
-        help="built-in preset name or preset directory (see `keras-attention presets`)",
-    )
+    add_preset_argument(parser)
     parser.add_argument("texts", nargs="*", metavar="TEXT", help="texts to classify")
     parser.add_argument("--file", help="also classify each line of this UTF-8 file")
     parser.add_argument("--batch-size", type=int, default=32)
 
 
 def run_classify(args, argv):
-    from applications.data.text_lines import read_lines
     from applications.text_classifier.task import TextClassifier
 
-    texts = list(args.texts)
-    if args.file:
-        texts += [line for _, line in read_lines(args.file) if line.strip()]
-    if not texts:
-        raise ValueError(
-            "Nothing to classify: give texts as arguments or --file. Received none."
-        )
+    texts = texts_from_arguments(args.texts, args.file, "classify")
     classifier = TextClassifier.from_preset(args.preset)
     labels, probabilities = classifier.classify(texts, batch_size=args.batch_size)
     for text, label, row in zip(texts, labels, probabilities):

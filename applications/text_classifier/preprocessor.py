@@ -8,11 +8,8 @@ import keras_hub
 
 from applications.preset_registry import PresetMixin
 from applications.text_classifier.backbone import TextClassifierBackbone
-from applications.text_classifier.tokenizer import (
-    TextClassifierTokenizer,
-    check_texts,
-    is_python_text,
-)
+from applications.text_classifier.tokenizer import TextClassifierTokenizer
+from applications.texts import check_texts, is_python_text
 from keras_attention.api_export import keras_attention_export
 
 

@@ -5,20 +5,22 @@ Shape legend: B batch, T sequence length, E `hidden_dim`, C classes.
 
 import keras
 import keras_hub
-import numpy as np
 
 from applications.class_labels import check_classes
+from applications.classification_task import ClassificationTaskMixin
 from applications.preset_registry import PresetMixin, update_preset_metadata
 from applications.text_classifier.backbone import TextClassifierBackbone
 from applications.text_classifier.preprocessor import TextClassifierPreprocessor
-from applications.text_classifier.tokenizer import check_texts, is_python_text
+from applications.texts import check_texts, is_python_text
 from keras_attention.api_export import keras_attention_export
 
 POOLINGS = ("mean", "cls")
 
 
 @keras_attention_export
-class TextClassifier(PresetMixin, keras_hub.models.TextClassifier):
+class TextClassifier(
+    ClassificationTaskMixin, PresetMixin, keras_hub.models.TextClassifier
+):
     """Classifies text with a Transformer encoder trained from scratch.
 
     Pools the backbone's token vectors (masked mean over real tokens, or the
@@ -149,27 +151,6 @@ class TextClassifier(PresetMixin, keras_hub.models.TextClassifier):
             optimizer = keras.optimizers.Adam(learning_rate=1e-3)
         super().compile(optimizer=optimizer, loss=loss, metrics=metrics, **kwargs)
 
-    @classmethod
-    def from_preset(cls, preset, load_weights=True, **kwargs):
-        """Instantiates a `TextClassifier` from a preset.
-
-        Args:
-            preset: a built-in preset name (see `TextClassifier.presets`), a
-                local preset directory, or a `kaggle://` / `hf://` handle.
-            load_weights: whether to load the saved weights.
-            **kwargs: override config entries. Passing `label_names` or
-                `num_classes` gives a new, randomly initialized head for
-                those classes (the backbone keeps its weights).
-
-        Returns:
-            A `TextClassifier`.
-        """
-        if "label_names" in kwargs and kwargs["label_names"] is not None:
-            kwargs.setdefault("num_classes", len(kwargs["label_names"]))
-        elif "num_classes" in kwargs:
-            kwargs["label_names"] = None
-        return super().from_preset(preset, load_weights=load_weights, **kwargs)
-
     def fit(self, x=None, y=None, *args, **kwargs):
         self._check_python_texts(x)
         return super().fit(x, y, *args, **kwargs)
@@ -214,15 +195,7 @@ class TextClassifier(PresetMixin, keras_hub.models.TextClassifier):
             )
         single = isinstance(texts, str)
         texts = check_texts(texts)
-        outputs = self.predict(texts, batch_size=batch_size, verbose=0)
-        outputs = np.asarray(outputs, dtype="float64")
-        if self.activation is not keras.activations.softmax:
-            shifted = np.exp(outputs - outputs.max(axis=-1, keepdims=True))
-            outputs = shifted / shifted.sum(axis=-1, keepdims=True)
-        labels = [self.label_names[i] for i in outputs.argmax(axis=-1)]
-        if single:
-            return labels[0], outputs[0]
-        return labels, outputs
+        return self._labels_and_probabilities(texts, batch_size, single)
 
     def save_to_preset(self, preset_dir, max_shard_size=10, metadata=None):
         """Saves the task to a keras-hub preset directory.
@@ -240,28 +213,6 @@ class TextClassifier(PresetMixin, keras_hub.models.TextClassifier):
             label_names=list(self.label_names),
             **(metadata or {}),
         )
-
-    def save_task_weights(self, filepath):
-        """Saves the head's weights, without the backbone or optimizer state.
-
-        keras-hub's version also writes the optimizer's variables, which a
-        preset does not need and a freshly compiled task warns it cannot load.
-        """
-        keras.saving.save_weights(
-            self, filepath, objects_to_skip=self._not_task_objects()
-        )
-
-    def load_task_weights(self, filepath):
-        """Loads head weights written by `save_task_weights()`."""
-        keras.saving.load_weights(
-            self, filepath, objects_to_skip=self._not_task_objects()
-        )
-
-    def _not_task_objects(self):
-        skipped = list(self.backbone._flatten_layers())
-        if self.optimizer is not None:
-            skipped.append(self.optimizer)
-        return skipped
 
     def get_config(self):
         config = super().get_config()

@@ -3,10 +3,10 @@
 import collections
 
 import keras_hub
-import numpy as np
 
 from applications.preset_registry import PresetMixin
 from applications.text_classifier.backbone import TextClassifierBackbone
+from applications.texts import check_texts, is_python_text
 from keras_attention.api_export import keras_attention_export
 
 PAD_TOKEN = "[PAD]"
@@ -15,55 +15,6 @@ CLS_TOKEN = "[CLS]"
 SEP_TOKEN = "[SEP]"
 RESERVED_TOKENS = [PAD_TOKEN, UNK_TOKEN, CLS_TOKEN, SEP_TOKEN]
 VOCABULARY_TYPES = ("wordpiece", "word")
-
-
-def check_texts(texts):
-    """Checks a batch of Python strings before tokenizing.
-
-    Args:
-        texts: a string or a list / tuple / 1-D array of strings.
-
-    Returns:
-        list of str.
-
-    Raises:
-        TypeError: if `texts` or one of its items is not a string.
-        ValueError: if the batch or one of its strings is empty.
-    """
-    if isinstance(texts, (str, bytes)):
-        texts = [texts]
-    if isinstance(texts, np.ndarray):
-        texts = texts.tolist()
-    if not isinstance(texts, (list, tuple)):
-        raise TypeError(
-            "Expected a string or a list of strings. Received: "
-            f"{type(texts).__name__} {texts!r:.80}"
-        )
-    if not texts:
-        raise ValueError("Expected at least one text. Received an empty list.")
-    checked = []
-    for index, text in enumerate(texts):
-        if isinstance(text, bytes):
-            text = text.decode("utf-8")
-        if not isinstance(text, str):
-            raise TypeError(
-                f"Expected strings. Received {type(text).__name__} {text!r:.80} "
-                f"at index {index}."
-            )
-        if not text.strip():
-            raise ValueError(
-                f"Received an empty string at index {index} ({text!r}); "
-                "expected non-empty text."
-            )
-        checked.append(text)
-    return checked
-
-
-def is_python_text(x):
-    """Whether `x` is Python / numpy text (checked eagerly), not a tensor."""
-    if isinstance(x, (str, bytes, list)):
-        return True
-    return isinstance(x, np.ndarray) and x.dtype.kind in ("U", "S", "O")
 
 
 @keras_attention_export

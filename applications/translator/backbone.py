@@ -4,13 +4,9 @@ Shape legend: B batch, S source length, T target length, V target
 vocabulary size.
 """
 
-import os
-from pathlib import Path
-
 import keras
 import keras_hub
 
-from applications import preset_registry
 from applications.preset_registry import PresetMixin, register_presets
 from applications.translator import rnn_attention_architecture, transformer_architecture
 from applications.translator.presets import backbone_presets
@@ -242,26 +238,6 @@ class TranslatorBackbone(PresetMixin, keras_hub.models.Backbone):
             initial_state,
         )
 
-    @classmethod
-    def from_preset(cls, preset, load_weights=None, **kwargs):
-        """Instantiates a backbone from a preset.
-
-        Args:
-            preset: a built-in preset name (see `TranslatorBackbone.presets`),
-                a local preset directory, or a remote handle.
-            load_weights: whether to load the weights; None loads them when
-                the preset has any (architecture presets such as
-                `transformer_base` ship a configuration only and give
-                randomly initialized weights).
-            **kwargs: override config entries, or keras-hub options.
-
-        Returns:
-            A `TranslatorBackbone`.
-        """
-        if load_weights is None:
-            load_weights = preset_has_weights(preset)
-        return super().from_preset(preset, load_weights=load_weights, **kwargs)
-
     def get_config(self):
         config = super().get_config()
         config.update(
@@ -282,25 +258,6 @@ class TranslatorBackbone(PresetMixin, keras_hub.models.Backbone):
             }
         )
         return config
-
-
-def preset_has_weights(preset):
-    """Whether a preset (name, directory or handle) ships model weights.
-
-    Remote handles are assumed to have weights (keras-hub reports a missing
-    file when it downloads them).
-    """
-    resolved = preset_registry.resolve_preset(preset)
-    if preset_registry.is_remote_handle(resolved):
-        return True
-    directory = Path(resolved)
-    return any(
-        os.path.isfile(directory / name)
-        for name in (
-            preset_registry.MODEL_WEIGHTS_FILE,
-            preset_registry.SHARDED_MODEL_WEIGHTS_FILE,
-        )
-    )
 
 
 def _check_config(config):

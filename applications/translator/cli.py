@@ -15,6 +15,11 @@ the command line has chosen the backend.
 from pathlib import Path
 
 from applications.cli import Command
+from applications.cli_arguments import (
+    add_preset_argument,
+    add_run_arguments,
+    texts_from_arguments,
+)
 
 PRESETS_MODULE = "applications.translator.backbone"
 
@@ -88,21 +93,7 @@ def add_train_arguments(parser):
         default=0.1,
         help="share of the distinct source sentences held out for BLEU/chrF (0: none)",
     )
-    training.add_argument("--seed", type=int, default=1337)
-    training.add_argument(
-        "--steps-per-epoch", type=int, help="cap on batches per epoch (smoke tests)"
-    )
-    training.add_argument(
-        "--checkpoint",
-        help="best-weights file (default: runs/<output name>/best.weights.h5)",
-    )
-    training.add_argument(
-        "--verbose",
-        type=int,
-        choices=(0, 1, 2),
-        default=1,
-        help="0 silent, 1 progress bar, 2 one line per epoch",
-    )
+    add_run_arguments(training)
 
 
 def _build_new_translator(args, train_sources, train_targets, preset_config):
@@ -163,8 +154,11 @@ def _architecture_preset_config(preset):
     """The backbone config of an architecture preset (no weights), else None."""
     import json
 
-    from applications.preset_registry import CONFIG_FILE, resolve_preset
-    from applications.translator.backbone import preset_has_weights
+    from applications.preset_registry import (
+        CONFIG_FILE,
+        preset_has_weights,
+        resolve_preset,
+    )
 
     if preset is None or preset_has_weights(preset):
         return None
@@ -216,13 +210,11 @@ def run_train(args, argv):
             return dataset.batch(args.batch_size)
 
         steps = args.steps_per_epoch or -(-len(train[0]) // args.batch_size)
-        total_steps = max(1, steps * args.epochs)
-        warmup = min(args.warmup_steps, total_steps // 2)
-        schedule = keras.optimizers.schedules.CosineDecay(
-            initial_learning_rate=0.0 if warmup else args.learning_rate,
-            decay_steps=max(1, total_steps - warmup),
-            warmup_target=args.learning_rate if warmup else None,
-            warmup_steps=warmup,
+        total_steps = steps * args.epochs
+        schedule = training.warmup_cosine_schedule(
+            args.learning_rate,
+            total_steps,
+            min(args.warmup_steps, total_steps // 2),
             alpha=0.05,
         )
         translator.compile(optimizer=keras.optimizers.Adam(schedule, clipnorm=1.0))
@@ -262,11 +254,7 @@ def run_train(args, argv):
             f"{args.validation_fraction} of them; every pair of a source in its "
             "source's split"
         ),
-        split_sizes={
-            "train": len(train[0]),
-            "validation": len(validation[0]),
-            "test": len(test[0]),
-        },
+        split_sizes=training.split_sizes(train, validation, test),
         split_seed=args.seed,
         epochs_run=result["epochs_run"],
         best_epoch=result["best_epoch"],
@@ -277,11 +265,12 @@ def run_train(args, argv):
     if metrics:
         record["result"] = f"BLEU {metrics['bleu']}, chrF {metrics['chrf']}"
     translator.save_to_preset(args.output, metadata=record)
-    print(
-        f"Wrote preset {args.output!r}: {translator.count_params():,} parameters, "
-        f"best epoch {result['best_epoch']}/{result['epochs_run']}, "
-        + (record.get("result", "no test split") + ", ")
-        + f"{training_seconds:.0f} s training"
+    training.print_written_preset(
+        args.output,
+        translator,
+        result,
+        [record.get("result", "no test split")],
+        training_seconds,
     )
     return 0
 
@@ -301,11 +290,7 @@ def _score(translator, sources, references, num_beams):
 
 
 def add_translate_arguments(parser):
-    parser.add_argument(
-        "--preset",
-        required=True,
-        help="built-in preset name or preset directory (see `keras-attention presets`)",
-    )
+    add_preset_argument(parser)
     parser.add_argument("texts", nargs="*", metavar="TEXT", help="texts to translate")
     parser.add_argument("--file", help="also translate each line of this UTF-8 file")
     parser.add_argument(
@@ -316,16 +301,9 @@ def add_translate_arguments(parser):
 
 
 def run_translate(args, argv):
-    from applications.data.text_lines import read_lines
     from applications.translator.task import Translator
 
-    texts = list(args.texts)
-    if args.file:
-        texts += [line for _, line in read_lines(args.file) if line.strip()]
-    if not texts:
-        raise ValueError(
-            "Nothing to translate: give texts as arguments or --file. Received none."
-        )
+    texts = texts_from_arguments(args.texts, args.file, "translate")
     translator = Translator.from_preset(args.preset)
     translations = translator.translate(
         texts,
@@ -339,7 +317,7 @@ def run_translate(args, argv):
 
 
 def add_evaluate_arguments(parser):
-    parser.add_argument("--preset", required=True, help="preset name or directory")
+    add_preset_argument(parser)
     parser.add_argument(
         "--data", required=True, help="TSV of source<TAB>reference pairs"
     )

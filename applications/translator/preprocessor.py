@@ -9,54 +9,12 @@ import keras_hub
 import numpy as np
 
 from applications.preset_registry import PresetMixin
+from applications.texts import check_texts
 from applications.translator.backbone import TranslatorBackbone
 from applications.translator.tokenizer import TranslatorTokenizer
 from keras_attention.api_export import keras_attention_export
 
 TARGET_TOKENIZER_CONFIG_FILE = "target_tokenizer.json"
-
-
-def check_texts(texts, name="texts"):
-    """Checks a batch of Python strings before tokenizing.
-
-    Args:
-        texts: a string or a list / tuple / 1-D array of strings.
-        name: the argument name used in errors.
-
-    Returns:
-        list of str.
-
-    Raises:
-        TypeError: if `texts` or one of its items is not a string.
-        ValueError: if the batch or one of its strings is empty.
-    """
-    if isinstance(texts, (str, bytes)):
-        texts = [texts]
-    if isinstance(texts, np.ndarray):
-        texts = texts.tolist()
-    if not isinstance(texts, (list, tuple)):
-        raise TypeError(
-            f"`{name}` must be a string or a list of strings. Received: "
-            f"{type(texts).__name__} {texts!r:.80}"
-        )
-    if not texts:
-        raise ValueError(f"`{name}` must hold at least one text. Received: []")
-    checked = []
-    for index, text in enumerate(texts):
-        if isinstance(text, bytes):
-            text = text.decode("utf-8")
-        if not isinstance(text, str):
-            raise TypeError(
-                f"`{name}` must hold strings. Received {type(text).__name__} "
-                f"{text!r:.80} at index {index}."
-            )
-        if not text.strip():
-            raise ValueError(
-                f"`{name}` holds an empty string at index {index} ({text!r}); "
-                "expected a sentence to translate."
-            )
-        checked.append(text)
-    return checked
 
 
 def _in_tf_graph():

@@ -8,8 +8,9 @@ import keras_hub
 from keras import ops
 
 from applications.preset_registry import PresetMixin, update_preset_metadata
-from applications.translator.backbone import TranslatorBackbone, preset_has_weights
-from applications.translator.preprocessor import TranslatorPreprocessor, check_texts
+from applications.texts import check_texts
+from applications.translator.backbone import TranslatorBackbone
+from applications.translator.preprocessor import TranslatorPreprocessor
 from keras_attention.api_export import keras_attention_export
 
 
@@ -85,24 +86,6 @@ class Translator(PresetMixin, keras_hub.models.Seq2SeqLM):
             **kwargs,
         )
         self._generate_functions = {}
-
-    @classmethod
-    def from_preset(cls, preset, load_weights=None, **kwargs):
-        """Instantiates a `Translator` from a preset.
-
-        Args:
-            preset: a built-in preset name (see `Translator.presets`), a local
-                preset directory, or a remote handle.
-            load_weights: whether to load the weights; None loads them when
-                the preset has any.
-            **kwargs: forwarded to keras-hub's `from_preset()`.
-
-        Returns:
-            A `Translator`.
-        """
-        if load_weights is None:
-            load_weights = preset_has_weights(preset)
-        return super().from_preset(preset, load_weights=load_weights, **kwargs)
 
     def generate_step(self, inputs, stop_token_ids=None):
         """Decodes a batch of packed inputs with the cache (compilable).

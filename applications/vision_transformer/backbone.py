@@ -4,13 +4,9 @@ Shape legend: B batch, H image height, W image width, C channels,
 P patch size, N = (H / P) * (W / P) patches, E `hidden_dim`.
 """
 
-import os
-from pathlib import Path
-
 import keras
 import keras_hub
 
-from applications import preset_registry
 from applications.preset_registry import PresetMixin, register_presets
 from applications.vision_transformer.class_token import ClassToken
 from applications.vision_transformer.patch_embedding import PatchEmbedding, as_pair
@@ -182,27 +178,6 @@ class VisionTransformerBackbone(PresetMixin, keras_hub.models.Backbone):
             self.image_size[1] // self.patch_size[1]
         )
 
-    @classmethod
-    def from_preset(cls, preset, load_weights=None, **kwargs):
-        """Instantiates a backbone from a preset.
-
-        Args:
-            preset: a built-in preset name (see
-                `VisionTransformerBackbone.presets`), a local preset
-                directory, or a remote handle.
-            load_weights: whether to load the weights; None loads them when
-                the preset has any (the architecture preset
-                `vit_base_patch16_224` ships a configuration only and gives
-                randomly initialized weights).
-            **kwargs: override config entries, or keras-hub options.
-
-        Returns:
-            A `VisionTransformerBackbone`.
-        """
-        if load_weights is None:
-            load_weights = preset_has_weights(preset)
-        return super().from_preset(preset, load_weights=load_weights, **kwargs)
-
     def get_config(self):
         config = super().get_config()
         config.update(
@@ -219,25 +194,6 @@ class VisionTransformerBackbone(PresetMixin, keras_hub.models.Backbone):
             }
         )
         return config
-
-
-def preset_has_weights(preset):
-    """Whether a preset (name, directory or handle) ships model weights.
-
-    Remote handles are assumed to have weights (keras-hub reports a missing
-    file when it downloads them). The same rule as the translator's.
-    """
-    resolved = preset_registry.resolve_preset(preset)
-    if preset_registry.is_remote_handle(resolved):
-        return True
-    directory = Path(resolved)
-    return any(
-        os.path.isfile(directory / name)
-        for name in (
-            preset_registry.MODEL_WEIGHTS_FILE,
-            preset_registry.SHARDED_MODEL_WEIGHTS_FILE,
-        )
-    )
 
 
 register_presets(backbone_presets, VisionTransformerBackbone)

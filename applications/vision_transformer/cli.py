@@ -13,6 +13,7 @@ download on first use. Keras and the model classes are imported inside the
 from pathlib import Path
 
 from applications.cli import Command
+from applications.cli_arguments import add_preset_argument, add_run_arguments
 
 PRESETS_MODULE = "applications.vision_transformer.backbone"
 
@@ -198,21 +199,7 @@ def add_train_arguments(parser):
         help="digits only: share held out for testing (the keras.datasets "
         "sets use their official test set)",
     )
-    training.add_argument("--seed", type=int, default=1337)
-    training.add_argument(
-        "--steps-per-epoch", type=int, help="cap on batches per epoch (smoke tests)"
-    )
-    training.add_argument(
-        "--checkpoint",
-        help="best-weights file (default: runs/<output name>/best.weights.h5)",
-    )
-    training.add_argument(
-        "--verbose",
-        type=int,
-        choices=(0, 1, 2),
-        default=1,
-        help="0 silent, 1 progress bar, 2 one line per epoch",
-    )
+    add_run_arguments(training)
 
 
 def _augment(images, shift, flip, seed):
@@ -275,13 +262,8 @@ def run_train(args, argv):
         steps = -(-len(train[0]) // args.batch_size)
         if args.steps_per_epoch:
             steps = min(steps, args.steps_per_epoch)
-        total_steps = max(1, steps * args.epochs)
-        warmup_steps = min(steps * args.warmup_epochs, total_steps - 1)
-        schedule = keras.optimizers.schedules.CosineDecay(
-            initial_learning_rate=0.0 if warmup_steps else args.learning_rate,
-            decay_steps=total_steps - warmup_steps,
-            warmup_target=args.learning_rate if warmup_steps else None,
-            warmup_steps=warmup_steps,
+        schedule = training.warmup_cosine_schedule(
+            args.learning_rate, steps * args.epochs, steps * args.warmup_epochs
         )
         classifier.compile(
             optimizer=keras.optimizers.AdamW(
@@ -340,11 +322,7 @@ def run_train(args, argv):
         watch.seconds,
         description=args.description or f"Vision Transformer trained on {args.dataset}",
         training_data=data_description,
-        split_sizes={
-            "train": len(train[0]),
-            "validation": len(validation[0]),
-            "test": len(test[0]),
-        },
+        split_sizes=training.split_sizes(train, validation, test),
         split_seed=args.seed,
         epochs_run=result["epochs_run"],
         best_epoch=result["best_epoch"],
@@ -352,22 +330,19 @@ def run_train(args, argv):
         **metrics,
     )
     classifier.save_to_preset(args.output, metadata=record)
-    print(
-        f"Wrote preset {args.output!r}: {len(label_names)} classes, "
-        f"{classifier.count_params():,} parameters, best epoch "
-        f"{result['best_epoch']}/{result['epochs_run']}, "
-        + ", ".join(f"{key} {value}" for key, value in metrics.items())
-        + f", {watch.seconds:.0f} s"
+    training.print_written_preset(
+        args.output,
+        classifier,
+        result,
+        [f"{len(label_names)} classes"]
+        + [f"{key} {value}" for key, value in metrics.items()],
+        watch.seconds,
     )
     return 0
 
 
 def add_classify_arguments(parser):
-    parser.add_argument(
-        "--preset",
-        required=True,
-        help="built-in preset name or preset directory (see `keras-attention presets`)",
-    )
+    add_preset_argument(parser)
     parser.add_argument(
         "files",
         nargs="+",

@@ -9,11 +9,9 @@ import keras_hub
 import numpy as np
 
 from applications.class_labels import check_classes
+from applications.classification_task import ClassificationTaskMixin
 from applications.preset_registry import PresetMixin, update_preset_metadata
-from applications.vision_transformer.backbone import (
-    VisionTransformerBackbone,
-    preset_has_weights,
-)
+from applications.vision_transformer.backbone import VisionTransformerBackbone
 from applications.vision_transformer.preprocessor import (
     VisionTransformerPreprocessor,
     check_image_shape,
@@ -24,7 +22,9 @@ POOLINGS = ("token", "mean")
 
 
 @keras_attention_export
-class VisionTransformer(PresetMixin, keras_hub.models.ImageClassifier):
+class VisionTransformer(
+    ClassificationTaskMixin, PresetMixin, keras_hub.models.ImageClassifier
+):
     """Classifies images with a Vision Transformer (Dosovitskiy et al. 2021).
 
     Pools the backbone's output (the class token's vector, as in the paper,
@@ -155,31 +155,6 @@ class VisionTransformer(PresetMixin, keras_hub.models.ImageClassifier):
             optimizer = keras.optimizers.AdamW(learning_rate=1e-3, weight_decay=0.05)
         super().compile(optimizer=optimizer, loss=loss, metrics=metrics, **kwargs)
 
-    @classmethod
-    def from_preset(cls, preset, load_weights=None, **kwargs):
-        """Instantiates a `VisionTransformer` from a preset.
-
-        Args:
-            preset: a built-in preset name (see `VisionTransformer.presets`),
-                a local preset directory, or a `kaggle://` / `hf://` handle.
-            load_weights: whether to load the saved weights; None loads them
-                when the preset has any (`vit_base_patch16_224` is an
-                architecture preset: random weights).
-            **kwargs: override config entries. Passing `label_names` or
-                `num_classes` gives a new, randomly initialized head for
-                those classes (the backbone keeps its weights).
-
-        Returns:
-            A `VisionTransformer`.
-        """
-        if load_weights is None:
-            load_weights = preset_has_weights(preset)
-        if "label_names" in kwargs and kwargs["label_names"] is not None:
-            kwargs.setdefault("num_classes", len(kwargs["label_names"]))
-        elif "num_classes" in kwargs:
-            kwargs["label_names"] = None
-        return super().from_preset(preset, load_weights=load_weights, **kwargs)
-
     def classify(self, images, batch_size=32):
         """Classifies images and returns label names with probabilities.
 
@@ -217,15 +192,7 @@ class VisionTransformer(PresetMixin, keras_hub.models.ImageClassifier):
         single = images.ndim == 3
         if single:
             images = images[None]  # (1, H, W, C)
-        outputs = self.predict(images, batch_size=batch_size, verbose=0)
-        outputs = np.asarray(outputs, dtype="float64")  # (B, K)
-        if self.activation is not keras.activations.softmax:
-            shifted = np.exp(outputs - outputs.max(axis=-1, keepdims=True))
-            outputs = shifted / shifted.sum(axis=-1, keepdims=True)
-        labels = [self.label_names[i] for i in outputs.argmax(axis=-1)]
-        if single:
-            return labels[0], outputs[0]
-        return labels, outputs
+        return self._labels_and_probabilities(images, batch_size, single)
 
     def save_to_preset(self, preset_dir, max_shard_size=10, metadata=None):
         """Saves the task to a keras-hub preset directory.
@@ -249,28 +216,6 @@ class VisionTransformer(PresetMixin, keras_hub.models.ImageClassifier):
         """`label_names`, or None when they are the default class ids."""
         default = [str(i) for i in range(self.num_classes)]
         return None if self.label_names == default else list(self.label_names)
-
-    def save_task_weights(self, filepath):
-        """Saves the head's weights, without the backbone or optimizer state.
-
-        keras-hub's version also writes the optimizer's variables, which a
-        preset does not need and a freshly compiled task warns it cannot load.
-        """
-        keras.saving.save_weights(
-            self, filepath, objects_to_skip=self._not_task_objects()
-        )
-
-    def load_task_weights(self, filepath):
-        """Loads head weights written by `save_task_weights()`."""
-        keras.saving.load_weights(
-            self, filepath, objects_to_skip=self._not_task_objects()
-        )
-
-    def _not_task_objects(self):
-        skipped = list(self.backbone._flatten_layers())
-        if self.optimizer is not None:
-            skipped.append(self.optimizer)
-        return skipped
 
     def get_config(self):
         # `keras_hub.models.Task.get_config` serializes the backbone and
