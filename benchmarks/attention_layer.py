@@ -5,9 +5,10 @@ T in 128, 512, 2048 and 8192: forward (compiled: `jax.jit`, `tf.function`
 with XLA; eager under `torch.no_grad`) and forward+backward time, and the
 peak memory of the forward pass (each variant in a fresh subprocess). Our
 layer is run twice: on its fused path (the default, through
-`keras.ops.dot_product_attention`, which a spy counts) and on its explicit
+`keras.ops.dot_product_attention`) and on its explicit
 path (forced by requesting the scores), so the table shows what the
-backend's fused kernel buys.
+backend's fused kernel buys; a spy records which path the default takes
+(fused kernel, query blocks for long sequences, or explicit on TensorFlow).
 
 Run: KERAS_BACKEND=torch python benchmarks/attention_layer.py
 """
@@ -24,6 +25,7 @@ from keras import ops  # noqa: E402
 
 from benchmarks import common  # noqa: E402
 from keras_attention import layers  # noqa: E402
+from keras_attention.ops import attention as attention_ops  # noqa: E402
 
 BATCH, HEADS, KEY_DIM = 1, 4, 32
 WIDTH = HEADS * KEY_DIM
@@ -35,21 +37,36 @@ LONGEST_BACKWARD = 2048
 MEMORY_LENGTHS = (2048, 8192)
 
 
-def count_fused_calls(layer, x):
-    """How many times one eager call of `layer` calls the fused kernel."""
-    original = ops.dot_product_attention
-    calls = []
+def attention_path(layer, x):
+    """Which path one eager call of our `layer` takes, seen by spies:
+    `"fused kernel"` (`keras.ops.dot_product_attention`), `"query blocks"`
+    (long sequences where that kernel would hold all scores) or
+    `"explicit"` (TensorFlow, which has no fused kernel, or requested scores).
+    """
+    targets = {
+        "kernel": (keras.ops, "dot_product_attention"),
+        "blocks": (attention_ops, "attention_by_query_blocks"),
+    }
+    originals = {name: getattr(*target) for name, target in targets.items()}
+    calls = dict.fromkeys(targets, 0)
 
-    def spy(*args, **kwargs):
-        calls.append(1)
-        return original(*args, **kwargs)
+    def spy(name):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return originals[name](*args, **kwargs)
 
-    keras.ops.dot_product_attention = spy
+        return wrapper
+
+    for name, (owner, attribute) in targets.items():
+        setattr(owner, attribute, spy(name))
     try:
         layer(x, x)
     finally:
-        keras.ops.dot_product_attention = original
-    return len(calls)
+        for name, (owner, attribute) in targets.items():
+            setattr(owner, attribute, originals[name])
+    if calls["blocks"]:
+        return "query blocks"
+    return "fused kernel" if calls["kernel"] else "explicit"
 
 
 def forward_function(layer, x, **call_kwargs):
@@ -181,7 +198,7 @@ def run(lengths, repeats, memory_lengths):
     rows = []
     for length in lengths:
         x = random_input(length)
-        row = {"length": length, "fused_calls_per_call": count_fused_calls(ours, x)}
+        row = {"length": length, "path": attention_path(ours, x)}
         forwards = {
             n: forward_function(lay, x, **kw) for n, (lay, kw) in variants.items()
         }

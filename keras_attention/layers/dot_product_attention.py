@@ -22,7 +22,8 @@ class DotProductAttention(BaseAttention):
     (Vaswani et al. 2017); `"general"`: q^T W k with a learned (D_q, D_k)
     matrix W (Luong et al. 2015), so query and key may differ in width.
     With no scores requested and no active dropout, the kernel is
-    `keras.ops.dot_product_attention` (each backend's fused implementation).
+    `keras.ops.dot_product_attention` (each backend's fused implementation;
+    TensorFlow, which has none, computes it explicitly).
 
     References: Luong et al., "Effective Approaches to Attention-based Neural
     Machine Translation", 2015. Vaswani et al., "Attention Is All You Need",

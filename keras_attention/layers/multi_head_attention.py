@@ -25,10 +25,12 @@ class MultiHeadAttention(BaseAttention):
     and projected back. The projections have the shapes of
     `keras.layers.MultiHeadAttention`'s, in the same order, so weights copy
     across with `set_weights`. The core goes through
-    `keras.ops.dot_product_attention` (the backend's fused kernel) whenever
-    no scores are requested and dropout is inactive in the call, including
-    for a layer built with dropout at inference; a causal mask alone uses
-    the kernel's causal flag.
+    `keras.ops.dot_product_attention` (the backend's fused kernel; not on
+    TensorFlow, which has none) whenever no scores are requested and
+    dropout is inactive in the call, including for a layer built with
+    dropout at inference; a causal mask alone uses the kernel's causal flag.
+    Long sequences on XLA's CPU kernels go by query blocks (see
+    `keras_attention.ops.scaled_dot_product_attention`).
 
     With `num_key_value_heads` < `num_heads`, groups of query heads share a
     key/value head: grouped-query attention (Ainslie et al. 2023), or

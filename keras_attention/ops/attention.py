@@ -4,6 +4,7 @@ Shape legend: B batch, T query length, S key length, H query heads,
 K key/value heads (K divides H), D key head size, V value head size.
 """
 
+import keras
 from keras import ops
 
 from keras_attention.ops.masks import causal_mask, merge_attention_masks
@@ -11,6 +12,11 @@ from keras_attention.ops.masks import causal_mask, merge_attention_masks
 # Finite, so a fully masked row gives a uniform softmax instead of NaN (it is
 # zeroed afterwards); far below any real float32 score.
 _MASKED_SCORE = -1e9
+
+# Queries per block on the blocked path (long sequences, see
+# `attention_by_query_blocks`): one block's float32 scores take
+# B * H * 1024 * S * 4 bytes, 128 MiB for B=1, H=4, S=8192.
+QUERY_BLOCK_SIZE = 1024
 
 
 def scaled_dot_product_attention(
@@ -26,10 +32,16 @@ def scaled_dot_product_attention(
     """Multi-head scaled dot-product attention, fused where possible.
 
     Takes `keras.ops.dot_product_attention` (each backend's fused kernel:
-    XLA / cuDNN / flash / torch SDPA) when no scores are requested and no
-    dropout is applied to the weights, and the explicit path otherwise. On
-    both paths a query row whose keys are all masked gives an output of 0
-    (and weights of 0), never NaN or a uniform average.
+    XLA / cuDNN / flash on JAX, SDPA on torch; TensorFlow has none and
+    computes the same softmax(Q K^T) V explicitly) when no scores are
+    requested and no dropout is applied to the weights, and the explicit
+    path otherwise.
+    Where that kernel would hold the whole (B, H, T, S) score matrix (XLA on
+    CPU: TensorFlow, and JAX on a CPU) and T is over `2 * QUERY_BLOCK_SIZE`,
+    it runs on `QUERY_BLOCK_SIZE` queries at a time instead (see
+    `attention_by_query_blocks`). On every path a query row whose keys are
+    all masked gives an output of 0 (and weights of 0), never NaN or a
+    uniform average.
 
     Args:
         query: (B, T, H, D) tensor.
@@ -68,14 +80,12 @@ def scaled_dot_product_attention(
         and weights_dropout is None
         and query.shape[-1] == value.shape[-1]
     )
-    if fused:
-        output = ops.dot_product_attention(
-            query,
-            key,
-            value,
-            mask=None if mask is None else ops.expand_dims(mask, 1),  # (B,1,T,S)
-            scale=scale,
-            is_causal=is_causal,
+    if fused and _kernel_materialises_scores(query.shape[1]):
+        output = attention_by_query_blocks(query, key, value, mask, is_causal, scale)
+        weights = None
+    elif fused:
+        output = _fused_attention(
+            query, key, value, mask=mask, is_causal=is_causal, scale=scale
         )
         weights = None
     else:
@@ -89,6 +99,98 @@ def scaled_dot_product_attention(
     if return_scores:
         return output, weights
     return output
+
+
+def _fused_attention(query, key, value, mask, is_causal, scale):
+    """The backend's fused kernel, `keras.ops.dot_product_attention`, given
+    our (B, T, S) boolean mask.
+
+    TensorFlow has no such kernel: Keras composes it from ops whose gradient
+    took twice as long as our explicit path's (T=2048, XLA on CPU; see
+    docs/benchmarks.md), so TensorFlow takes the explicit path here.
+    """
+    if keras.config.backend() == "tensorflow":
+        return _explicit_attention(query, key, value, mask, is_causal, scale, None)[0]
+    return ops.dot_product_attention(
+        query,
+        key,
+        value,
+        mask=None if mask is None else ops.expand_dims(mask, 1),  # (B,1,T,S)
+        scale=scale,
+        is_causal=is_causal,
+    )
+
+
+def _kernel_materialises_scores(query_length):
+    """Whether a sequence this long should go by query blocks: the backend's
+    kernel would hold all (B, H, T, S) scores (XLA on CPU does; torch's SDPA
+    and the GPU flash kernels do not)."""
+    # Unknown (None, or symbolic while jax infers shapes) lengths stay fused.
+    if not isinstance(query_length, int) or query_length <= 2 * QUERY_BLOCK_SIZE:
+        return False
+    backend = keras.config.backend()
+    if backend == "jax":
+        import jax
+
+        return jax.default_backend() == "cpu"
+    return backend == "tensorflow"
+
+
+def attention_by_query_blocks(
+    query, key, value, mask, is_causal, scale, block_size=None
+):
+    """Attention computed for `block_size` queries at a time.
+
+    Each query's output depends only on its own row of scores, so splitting
+    the queries gives the same result while at most (B, H, `block_size`, S)
+    scores exist at once, instead of (B, H, T, S): at T = S = 8192 with
+    4 heads, 128 MiB instead of 1 GiB (Rabe and Staats 2021, "Self-attention
+    Does Not Need O(n^2) Memory", the query-chunking half). The blocks run
+    in sequence (`keras.ops.map`), each through the fused kernel.
+
+    Args:
+        query: (B, T, H, D) tensor; T must be known.
+        key: (B, S, H, D) tensor.
+        value: (B, S, H, D) tensor.
+        mask: optional boolean (B, T, S) tensor (broadcastable).
+        is_causal: whether query t may only attend keys <= t.
+        scale: multiplier of the scores.
+        block_size: queries per block (default `QUERY_BLOCK_SIZE`); T is
+            padded up to a multiple of it.
+
+    Returns:
+        (B, T, H, D) tensor.
+    """
+    block_size = block_size or QUERY_BLOCK_SIZE
+    query_length, key_length = query.shape[1], ops.shape(key)[1]
+    num_blocks = -(-query_length // block_size)
+    padding = num_blocks * block_size - query_length
+
+    def blocks(x, fill=0):  # (B, T, ...) -> (num_blocks, B, block_size, ...)
+        pad_width = [[0, 0], [0, padding]] + [[0, 0]] * (len(x.shape) - 2)
+        x = ops.pad(x, pad_width, constant_values=fill)
+        x = ops.reshape(x, (-1, num_blocks, block_size, *x.shape[2:]))
+        return ops.moveaxis(x, 1, 0)
+
+    inputs = {"query": blocks(query), "offset": ops.arange(num_blocks) * block_size}
+    if mask is not None:
+        mask = ops.broadcast_to(mask, (ops.shape(query)[0], query_length, key_length))
+        # Padding queries may attend every key: no empty rows, finite gradients.
+        inputs["mask"] = ops.cast(blocks(ops.cast(mask, "int32"), fill=1), "bool")
+
+    def attend(block):
+        block_mask = block.get("mask")
+        if is_causal:
+            causal = causal_mask(block_size, key_length, offset=block["offset"])
+            block_mask = merge_attention_masks(attention_mask=block_mask, causal=causal)
+        return _fused_attention(
+            block["query"], key, value, mask=block_mask, is_causal=False, scale=scale
+        )
+
+    outputs = ops.map(attend, inputs)  # (num_blocks, B, block_size, H, D)
+    outputs = ops.moveaxis(outputs, 0, 1)  # (B, num_blocks, block_size, H, D)
+    outputs = ops.reshape(outputs, (-1, num_blocks * block_size, *query.shape[2:]))
+    return outputs[:, :query_length]
 
 
 def masked_softmax(scores, mask=None, dtype=None):

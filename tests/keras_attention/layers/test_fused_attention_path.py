@@ -1,11 +1,12 @@
-"""Which path the attention core takes, observed with a spy on the fused
-kernel `keras.ops.dot_product_attention` as `keras_attention.ops.attention`
-calls it, and that the fused and explicit paths agree."""
+"""Which path the attention core takes (fused kernel, explicit, query
+blocks), observed with spies in `keras_attention.ops.attention`, and that
+the paths agree."""
 
 import keras
 import numpy as np
 import pytest
 from layer_harness import random_floats, to_numpy
+from numpy_references import softmax_attention
 
 from keras_attention import layers
 from keras_attention.ops import attention as attention_module
@@ -24,18 +25,34 @@ DOT_PRODUCT_LAYERS = {
 DOT_PRODUCT = pytest.mark.parametrize("name", DOT_PRODUCT_LAYERS)
 
 
-@pytest.fixture
-def fused_calls(monkeypatch):
-    """Records the keyword arguments of every fused-kernel call."""
+def spy_on(monkeypatch, owner, name):
+    """Replaces `owner.name` by a wrapper; returns the list of its calls'
+    keyword arguments."""
     calls = []
-    kernel = attention_module.ops.dot_product_attention
+    function = getattr(owner, name)
 
     def spy(*args, **kwargs):
         calls.append(kwargs)
-        return kernel(*args, **kwargs)
+        return function(*args, **kwargs)
 
-    monkeypatch.setattr(attention_module.ops, "dot_product_attention", spy)
+    monkeypatch.setattr(owner, name, spy)
     return calls
+
+
+@pytest.fixture
+def fused_calls(monkeypatch):
+    """Records the keyword arguments of every call of the fused path."""
+    return spy_on(monkeypatch, attention_module, "_fused_attention")
+
+
+def test_the_fused_path_calls_the_backend_kernel_where_there_is_one(monkeypatch):
+    kernel_calls = spy_on(monkeypatch, attention_module.ops, "dot_product_attention")
+    layer = layers.MultiHeadAttention(2, 4)
+    fused = to_numpy(layer(QUERY, VALUE, value_mask=PADDING))
+    explicit, _ = layer(QUERY, VALUE, value_mask=PADDING, return_attention_scores=True)
+    np.testing.assert_allclose(fused, to_numpy(explicit), rtol=1e-5, atol=1e-5)
+    # TensorFlow has no fused kernel; its fused path is the explicit one.
+    assert len(kernel_calls) == (0 if keras.config.backend() == "tensorflow" else 1)
 
 
 @DOT_PRODUCT
@@ -129,3 +146,79 @@ def test_training_with_an_empty_row_on_the_fused_path_keeps_gradients_finite():
     )
     for weight in model.weights:
         assert np.isfinite(to_numpy(weight)).all(), weight.path
+
+
+BLOCK_MASKINGS = {
+    "none": (None, False),
+    "causal": (None, True),
+    "padding_and_causal": (np.arange(11)[None, None, :] < [[[8]], [[11]]], True),
+    "empty_rows": (np.arange(11)[None, None, :] < np.arange(11)[None, :, None], False),
+}
+
+
+@pytest.mark.parametrize("masking", BLOCK_MASKINGS)
+def test_attention_by_query_blocks_matches_numpy(masking):
+    """11 queries in blocks of 4 (the last one padded) vs numpy softmax attention."""
+    mask, is_causal = BLOCK_MASKINGS[masking]
+    query, key, value = (random_floats(2, 11, 3, 4, seed=s) for s in (1, 2, 3))
+    output = attention_module.attention_by_query_blocks(
+        query,
+        key,
+        value,
+        None if mask is None else keras.ops.convert_to_tensor(mask),
+        is_causal,
+        scale=0.5,
+        block_size=4,
+    )
+    full_mask = (
+        np.ones((2, 11, 11), bool)
+        if mask is None
+        else np.broadcast_to(mask, (2, 11, 11))
+    )
+    if is_causal:
+        full_mask = full_mask & np.tri(11, dtype=bool)
+    scores = 0.5 * np.einsum("bthd,bshd->bhts", query, key)
+    expected, _ = softmax_attention(
+        scores, value.transpose(0, 2, 1, 3), full_mask[:, None]
+    )  # (B, H, T, D)
+    expected = expected.transpose(0, 2, 1, 3)
+    rows_valid = full_mask.any(-1)[:, :, None, None]
+    np.testing.assert_allclose(
+        np.where(rows_valid, to_numpy(output), 0.0), expected, rtol=1e-5, atol=1e-5
+    )
+
+
+@pytest.mark.parametrize("masking", ["none", "padding_and_causal"])
+def test_long_sequences_go_by_query_blocks_where_the_kernel_holds_all_scores(
+    masking, monkeypatch
+):
+    """With blocks of 4, 11 queries are 'long': XLA on CPU (TensorFlow, JAX on
+    a CPU) takes the blocked path, torch's SDPA kernel the fused one; both
+    equal the explicit path."""
+    monkeypatch.setattr(attention_module, "QUERY_BLOCK_SIZE", 4)
+    blocked_calls = []
+    blocked = attention_module.attention_by_query_blocks
+
+    def spy(*args, **kwargs):
+        blocked_calls.append(args)
+        return blocked(*args, **kwargs)
+
+    monkeypatch.setattr(attention_module, "attention_by_query_blocks", spy)
+    mask, is_causal = BLOCK_MASKINGS[masking]
+    x = random_floats(2, 11, 8, seed=4)
+    layer = layers.MultiHeadAttention(2, 4)
+    padding = None if mask is None else mask[:, 0, :]
+    kwargs = {"value_mask": padding, "use_causal_mask": is_causal}
+    output = to_numpy(layer(x, x, **kwargs))
+    explicit, _ = layer(x, x, return_attention_scores=True, **kwargs)
+    np.testing.assert_allclose(output, to_numpy(explicit), rtol=1e-5, atol=1e-5)
+    expect_blocks = keras.config.backend() == "tensorflow" or (
+        keras.config.backend() == "jax" and _jax_on_cpu()
+    )
+    assert len(blocked_calls) == (1 if expect_blocks else 0)
+
+
+def _jax_on_cpu():
+    import jax
+
+    return jax.default_backend() == "cpu"
