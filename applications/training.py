@@ -192,17 +192,19 @@ def split_sizes(train, validation, test):
     }
 
 
-def print_written_preset(output, model, result, details, seconds):
-    """One line saying what `train` wrote: parameters, best epoch, metrics.
+def save_trained_preset(model, output, record, result, details, seconds):
+    """Writes the trained task's preset and says so in one line.
 
     Args:
-        output: the preset directory.
         model: the trained task.
+        output: the preset directory.
+        record: `training_record()`'s dict, kept in `metadata.json`.
         result: `fit_with_best_checkpoint()`'s dict (or one with
             `best_epoch` and `epochs_run`).
-        details: what to add, e.g. `["accuracy 0.98"]`.
+        details: what to add to the line, e.g. `["accuracy 0.98"]`.
         seconds: training wall time.
     """
+    model.save_to_preset(output, metadata=record)
     print(
         f"Wrote preset {str(output)!r}: {model.count_params():,} parameters, "
         f"best epoch {result['best_epoch']}/{result['epochs_run']}, "

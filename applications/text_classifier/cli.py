@@ -256,14 +256,10 @@ def run_train(args, argv):
     )
     if "held_out_accuracy" in metrics:
         record["result"] = f"accuracy {metrics['held_out_accuracy']:.1%} (held-out)"
-    classifier.save_to_preset(args.output, metadata=record)
-    training.print_written_preset(
-        args.output,
-        classifier,
-        result,
-        [f"{len(label_names)} classes"]
-        + [f"{key} {value}" for key, value in metrics.items()],
-        watch.seconds,
+    details = [f"{len(label_names)} classes"]
+    details += [f"{key} {value}" for key, value in metrics.items()]
+    training.save_trained_preset(
+        classifier, args.output, record, result, details, watch.seconds
     )
     return 0
 

@@ -264,10 +264,10 @@ def run_train(args, argv):
         record["validation_loss"] = round(result["best_value"], 4)
     if metrics:
         record["result"] = f"BLEU {metrics['bleu']}, chrF {metrics['chrf']}"
-    translator.save_to_preset(args.output, metadata=record)
-    training.print_written_preset(
-        args.output,
+    training.save_trained_preset(
         translator,
+        args.output,
+        record,
         result,
         [record.get("result", "no test split")],
         training_seconds,
