@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from vit_helpers import LABEL_NAMES, build_vit, uint8_images
 
-from applications import VisionTransformer
+from applications import VisionTransformer, VisionTransformerBackbone
 from applications.vision_transformer.preprocessor import (
     VisionTransformerImageConverter,
     VisionTransformerPreprocessor,
@@ -147,7 +147,7 @@ def test_preset_loads_on_another_backend(
         # Tiny model: skip XLA's optimization passes if the backend is jax.
         os.environ.setdefault("JAX_DISABLE_MOST_OPTIMIZATIONS", "1")
         import numpy as np
-        from applications import VisionTransformer
+        from applications import VisionTransformer, VisionTransformerBackbone
         classifier = VisionTransformer.from_preset({str(preset)!r})
         images = np.load({str(tmp_path / "images.npy")!r})
         probabilities = classifier.predict(images, verbose=0)
@@ -169,3 +169,15 @@ def test_unknown_preset_and_mismatched_parts_are_rejected(tiny_vit):
         VisionTransformer(tiny_vit.backbone, num_classes=3, pooling="max")
     with pytest.raises(ValueError, match="num_classes"):
         VisionTransformer(tiny_vit.backbone, num_classes=1)
+
+
+def test_a_trained_preset_without_its_weights_file_is_an_error(tmp_path, tiny_vit):
+    """Only an architecture preset (metadata `"weights": "none ..."`) may lack
+    weights; any other is damaged, and the error names the missing file."""
+    preset = tmp_path / "preset"
+    tiny_vit.save_to_preset(preset)
+    (preset / "model.weights.h5").unlink()
+    with pytest.raises(ValueError, match="model.weights.h5"):
+        VisionTransformer.from_preset(preset)
+    with pytest.raises(ValueError, match="model.weights.h5"):
+        VisionTransformerBackbone.from_preset(preset)
