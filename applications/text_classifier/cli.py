@@ -120,6 +120,20 @@ def add_train_arguments(parser):
         default=0.1,
         help="share of the data held out to measure accuracy (0: none)",
     )
+    training.add_argument(
+        "--teacher",
+        choices=("none", "naive-bayes"),
+        default="none",
+        help="distill from a teacher's out-of-fold probabilities: naive-bayes, "
+        "an NB-weighted logistic regression on word uni+bigrams (NBSVM)",
+    )
+    training.add_argument(
+        "--teacher-weight",
+        type=float,
+        default=0.5,
+        help="share of the teacher's probabilities in the training targets "
+        "(the rest is the one-hot label)",
+    )
     add_run_arguments(training)
 
 
@@ -143,6 +157,7 @@ def _load_examples(args):
 
 def run_train(args, argv):
     import keras
+    import numpy as np
     import tensorflow as tf
 
     from applications import training
@@ -151,8 +166,14 @@ def run_train(args, argv):
     from applications.text_classifier.backbone import TextClassifierBackbone
     from applications.text_classifier.preprocessor import TextClassifierPreprocessor
     from applications.text_classifier.task import TextClassifier
+    from applications.text_classifier.teacher import naive_bayes_teacher_probabilities
     from applications.text_classifier.tokenizer import TextClassifierTokenizer
 
+    if not 0.0 <= args.teacher_weight <= 1.0:
+        raise ValueError(
+            "--teacher-weight must be in [0, 1]. "
+            f"Received: --teacher-weight {args.teacher_weight}"
+        )
     keras.utils.set_random_seed(args.seed)
     with training.Stopwatch() as watch:
         texts, labels, data_description = _load_examples(args)
@@ -190,15 +211,34 @@ def run_train(args, argv):
             pooling=args.pooling,
             dropout=args.dropout,
         )
-        classifier.compile(
-            optimizer=keras.optimizers.AdamW(
-                learning_rate=args.learning_rate, weight_decay=args.weight_decay
-            )
+        optimizer = keras.optimizers.AdamW(
+            learning_rate=args.learning_rate, weight_decay=args.weight_decay
         )
+        accuracy = "sparse_categorical_accuracy"
+        if args.teacher == "naive-bayes":
+            # Soft targets: a mix of one-hot labels and the teacher's
+            # out-of-fold probabilities (knowledge distillation).
+            teacher = naive_bayes_teacher_probabilities(
+                list(train[0]), train[1], len(label_names)
+            )
+            train, validation, test = (
+                (inputs, keras.utils.to_categorical(ids, len(label_names)))
+                for inputs, ids in (train, validation, test)
+            )
+            weight = args.teacher_weight
+            train = (train[0], (1 - weight) * train[1] + weight * teacher)
+            accuracy = "categorical_accuracy"
+            classifier.compile(
+                optimizer=optimizer,
+                loss=keras.losses.CategoricalCrossentropy(),
+                metrics=[keras.metrics.CategoricalAccuracy(name=accuracy)],
+            )
+        else:
+            classifier.compile(optimizer=optimizer)
 
         def batches(split, shuffle):
             dataset = tf.data.Dataset.from_tensor_slices(
-                (list(split[0]), list(split[1]))
+                (list(split[0]), np.asarray(split[1]))
             )
             if shuffle:
                 dataset = dataset.shuffle(len(split[0]), seed=args.seed)
@@ -213,7 +253,7 @@ def run_train(args, argv):
                 epochs=args.epochs,
                 checkpoint_path=args.checkpoint
                 or training.default_checkpoint_path(args.output),
-                monitor="val_sparse_categorical_accuracy",
+                monitor=f"val_{accuracy}",
                 mode="max",
                 patience=args.patience,
                 steps_per_epoch=args.steps_per_epoch,

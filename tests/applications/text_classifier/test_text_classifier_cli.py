@@ -69,3 +69,40 @@ def test_nothing_to_classify_and_unknown_preset(capsys):
     assert "Nothing to classify" in capsys.readouterr().err
     assert main(["classify", "--preset", "classifier_huge_mr", "a film"]) == 1
     assert "Known built-in presets: classifier_tiny_mr" in capsys.readouterr().err
+
+
+def _write_tsv(tmp_path):
+    data = tmp_path / "train.tsv"
+    lines = [f"{label}\t{text}" for label, text in zip(LABELS, TEXTS)]
+    data.write_text("\n".join(lines * 4) + "\n", encoding="utf-8")
+    return data
+
+
+def test_train_distilled_from_the_naive_bayes_teacher(tmp_path, capsys):
+    output = tmp_path / "distilled"
+    status = main(
+        [
+            "train", "classifier", "--data", str(_write_tsv(tmp_path)),
+            "--output", str(output), "--teacher", "naive-bayes",
+            "--teacher-weight", "0.5", "--epochs", "2", "--batch-size", "4",
+            "--num-layers", "1", "--num-heads", "2", "--hidden-dim", "8",
+            "--intermediate-dim", "8", "--sequence-length", "10",
+            "--vocabulary-type", "word", "--vocabulary-size", "40",
+            "--validation-fraction", "0.25", "--test-fraction", "0.25",
+            "--checkpoint", str(tmp_path / "best.weights.h5"), "--verbose", "0",
+        ]
+    )  # fmt: skip
+    assert status == 0
+    metadata = json.loads((output / "metadata.json").read_text())
+    assert "--teacher naive-bayes" in metadata["training_command"]
+    assert 0.0 <= metadata["held_out_accuracy"] <= 1.0
+    assert 0.0 <= metadata["validation_accuracy"] <= 1.0
+    assert "Wrote preset" in capsys.readouterr().out
+
+
+def test_teacher_weight_outside_zero_one_is_reported(tmp_path, capsys):
+    command = ["train", "classifier", "--data", str(_write_tsv(tmp_path)),
+               "--output", str(tmp_path / "out"), "--teacher", "naive-bayes",
+               "--teacher-weight", "1.5"]  # fmt: skip
+    assert main(command) == 1
+    assert "--teacher-weight must be in [0, 1]" in capsys.readouterr().err
