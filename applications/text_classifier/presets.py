@@ -12,10 +12,11 @@ backbone_presets = {
             "description": (
                 "Movie-review sentence polarity (negative/positive): word-level "
                 "Transformer encoder (1 layer, d_model 64, 2 heads, mean "
-                "pooling) trained from scratch on MR (Pang & Lee 2005)."
+                "pooling) trained from scratch on MR (Pang & Lee 2005), "
+                "distilled from a naive-Bayes logistic regression teacher."
             ),
             "params": 548_674,
-            "result": "accuracy 73.9% (held-out)",
+            "result": "accuracy 74.6% (held-out)",
             "task": "TextClassifier",
             "path": "text_classifier",
         },
