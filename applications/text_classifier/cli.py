@@ -134,6 +134,14 @@ def add_train_arguments(parser):
         help="share of the teacher's probabilities in the training targets "
         "(the rest is the one-hot label)",
     )
+    training.add_argument(
+        "--cross-validate",
+        type=int,
+        metavar="K",
+        help="instead of one preset: K-fold cross-validation over all the data "
+        "with these options (each fold trains --epochs epochs, no validation "
+        "split); --output is then the JSON report of the fold accuracies",
+    )
     add_run_arguments(training)
 
 
@@ -157,23 +165,18 @@ def _load_examples(args):
 
 def run_train(args, argv):
     import keras
-    import numpy as np
-    import tensorflow as tf
 
     from applications import training
     from applications.data.splits import split_arrays
     from applications.data.text_classification import encode_labels
-    from applications.text_classifier.backbone import TextClassifierBackbone
-    from applications.text_classifier.preprocessor import TextClassifierPreprocessor
-    from applications.text_classifier.task import TextClassifier
-    from applications.text_classifier.teacher import naive_bayes_teacher_probabilities
-    from applications.text_classifier.tokenizer import TextClassifierTokenizer
 
     if not 0.0 <= args.teacher_weight <= 1.0:
         raise ValueError(
             "--teacher-weight must be in [0, 1]. "
             f"Received: --teacher-weight {args.teacher_weight}"
         )
+    if args.cross_validate is not None:
+        return run_cross_validation(args, argv)
     keras.utils.set_random_seed(args.seed)
     with training.Stopwatch() as watch:
         texts, labels, data_description = _load_examples(args)
@@ -185,97 +188,12 @@ def run_train(args, argv):
             test_fraction=args.test_fraction,
             seed=args.seed,
         )
-        tokenizer = TextClassifierTokenizer.from_texts(
-            train[0],
-            vocabulary_size=args.vocabulary_size,
-            vocabulary_type=args.vocabulary_type,
-        )
-        backbone = TextClassifierBackbone(
-            vocabulary_size=tokenizer.vocabulary_size(),
-            num_layers=args.num_layers,
-            num_heads=args.num_heads,
-            hidden_dim=args.hidden_dim,
-            intermediate_dim=args.intermediate_dim,
-            max_sequence_length=args.sequence_length,
-            dropout=args.dropout,
-            token_dropout=args.token_dropout,
-            position=args.position,
-            normalize_first=args.normalize_first,
-        )
-        classifier = TextClassifier(
-            backbone,
-            label_names=label_names,
-            preprocessor=TextClassifierPreprocessor(
-                tokenizer, sequence_length=args.sequence_length
-            ),
-            pooling=args.pooling,
-            dropout=args.dropout,
-        )
-        optimizer = keras.optimizers.AdamW(
-            learning_rate=args.learning_rate, weight_decay=args.weight_decay
-        )
-        accuracy = "sparse_categorical_accuracy"
-        if args.teacher == "naive-bayes":
-            # Soft targets: a mix of one-hot labels and the teacher's
-            # out-of-fold probabilities (knowledge distillation).
-            teacher = naive_bayes_teacher_probabilities(
-                list(train[0]), train[1], len(label_names)
-            )
-            train, validation, test = (
-                (inputs, keras.utils.to_categorical(ids, len(label_names)))
-                for inputs, ids in (train, validation, test)
-            )
-            weight = args.teacher_weight
-            train = (train[0], (1 - weight) * train[1] + weight * teacher)
-            accuracy = "categorical_accuracy"
-            classifier.compile(
-                optimizer=optimizer,
-                loss=keras.losses.CategoricalCrossentropy(),
-                metrics=[keras.metrics.CategoricalAccuracy(name=accuracy)],
-            )
-        else:
-            classifier.compile(optimizer=optimizer)
-
-        def batches(split, shuffle):
-            dataset = tf.data.Dataset.from_tensor_slices(
-                (list(split[0]), np.asarray(split[1]))
-            )
-            if shuffle:
-                dataset = dataset.shuffle(len(split[0]), seed=args.seed)
-            return dataset.batch(args.batch_size)
-
-        has_validation = len(validation[0]) > 0
-        if has_validation:
-            result = training.fit_with_best_checkpoint(
-                classifier,
-                batches(train, shuffle=True),
-                validation_data=batches(validation, False),
-                epochs=args.epochs,
-                checkpoint_path=args.checkpoint
-                or training.default_checkpoint_path(args.output),
-                monitor=f"val_{accuracy}",
-                mode="max",
-                patience=args.patience,
-                steps_per_epoch=args.steps_per_epoch,
-                verbose=args.verbose,
-            )
-        else:
-            # No validation split: train all epochs and keep the last weights
-            # (e.g. on all non-test data, for an epoch count found by
-            # validation beforehand).
-            history = classifier.fit(
-                batches(train, shuffle=True),
-                epochs=args.epochs,
-                steps_per_epoch=args.steps_per_epoch,
-                verbose=args.verbose,
-                shuffle=False,
-            ).history
-            epochs_run = len(history["loss"])
-            result = {"best_epoch": epochs_run, "epochs_run": epochs_run}
+        classifier, result = _build_and_fit(args, train, validation, label_names)
+    has_validation = len(validation[0]) > 0
     metrics = {}
     if len(test[0]):
-        _, accuracy = classifier.evaluate(batches(test, False), verbose=0)
-        metrics["held_out_accuracy"] = round(float(accuracy), 4)
+        accuracy = _accuracy(classifier, *test, args.batch_size)
+        metrics["held_out_accuracy"] = round(accuracy, 4)
     if has_validation:
         metrics["validation_accuracy"] = round(result["best_value"], 4)
     record = training.training_record(
@@ -300,6 +218,189 @@ def run_train(args, argv):
     details += [f"{key} {value}" for key, value in metrics.items()]
     training.save_trained_preset(
         classifier, args.output, record, result, details, watch.seconds
+    )
+    return 0
+
+
+def _build_and_fit(args, train, validation, label_names):
+    """The classifier `args` describe, trained on `train` (texts, label ids).
+
+    With a validation split, keeps the epoch of best validation accuracy;
+    without one, trains all `--epochs` and keeps the last weights.
+
+    Returns:
+        `(classifier, result)`: the trained `TextClassifier` and
+        `fit_with_best_checkpoint()`'s dict (`best_epoch`, `epochs_run`, ...).
+    """
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    from applications import training
+    from applications.text_classifier.backbone import TextClassifierBackbone
+    from applications.text_classifier.preprocessor import TextClassifierPreprocessor
+    from applications.text_classifier.task import TextClassifier
+    from applications.text_classifier.teacher import naive_bayes_teacher_probabilities
+    from applications.text_classifier.tokenizer import TextClassifierTokenizer
+
+    tokenizer = TextClassifierTokenizer.from_texts(
+        train[0],
+        vocabulary_size=args.vocabulary_size,
+        vocabulary_type=args.vocabulary_type,
+    )
+    backbone = TextClassifierBackbone(
+        vocabulary_size=tokenizer.vocabulary_size(),
+        num_layers=args.num_layers,
+        num_heads=args.num_heads,
+        hidden_dim=args.hidden_dim,
+        intermediate_dim=args.intermediate_dim,
+        max_sequence_length=args.sequence_length,
+        dropout=args.dropout,
+        token_dropout=args.token_dropout,
+        position=args.position,
+        normalize_first=args.normalize_first,
+    )
+    classifier = TextClassifier(
+        backbone,
+        label_names=label_names,
+        preprocessor=TextClassifierPreprocessor(
+            tokenizer, sequence_length=args.sequence_length
+        ),
+        pooling=args.pooling,
+        dropout=args.dropout,
+    )
+    optimizer = keras.optimizers.AdamW(
+        learning_rate=args.learning_rate, weight_decay=args.weight_decay
+    )
+    accuracy = "sparse_categorical_accuracy"
+    if args.teacher == "naive-bayes":
+        # Soft targets: a mix of one-hot labels and the teacher's
+        # out-of-fold probabilities (knowledge distillation).
+        teacher = naive_bayes_teacher_probabilities(
+            list(train[0]), train[1], len(label_names)
+        )
+        train, validation = (
+            (inputs, keras.utils.to_categorical(ids, len(label_names)))
+            for inputs, ids in (train, validation)
+        )
+        weight = args.teacher_weight
+        train = (train[0], (1 - weight) * train[1] + weight * teacher)
+        accuracy = "categorical_accuracy"
+        classifier.compile(
+            optimizer=optimizer,
+            loss=keras.losses.CategoricalCrossentropy(),
+            metrics=[keras.metrics.CategoricalAccuracy(name=accuracy)],
+        )
+    else:
+        classifier.compile(optimizer=optimizer)
+
+    def batches(split, shuffle):
+        dataset = tf.data.Dataset.from_tensor_slices(
+            (list(split[0]), np.asarray(split[1]))
+        )
+        if shuffle:
+            dataset = dataset.shuffle(len(split[0]), seed=args.seed)
+        return dataset.batch(args.batch_size)
+
+    if len(validation[0]):
+        result = training.fit_with_best_checkpoint(
+            classifier,
+            batches(train, shuffle=True),
+            validation_data=batches(validation, False),
+            epochs=args.epochs,
+            checkpoint_path=args.checkpoint
+            or training.default_checkpoint_path(args.output),
+            monitor=f"val_{accuracy}",
+            mode="max",
+            patience=args.patience,
+            steps_per_epoch=args.steps_per_epoch,
+            verbose=args.verbose,
+        )
+    else:
+        # No validation split: train all epochs and keep the last weights
+        # (e.g. on all non-test data, for an epoch count found by
+        # validation beforehand).
+        history = classifier.fit(
+            batches(train, shuffle=True),
+            epochs=args.epochs,
+            steps_per_epoch=args.steps_per_epoch,
+            verbose=args.verbose,
+            shuffle=False,
+        ).history
+        epochs_run = len(history["loss"])
+        result = {"best_epoch": epochs_run, "epochs_run": epochs_run}
+    return classifier, result
+
+
+def _accuracy(classifier, texts, label_ids, batch_size):
+    """Share of `texts` whose most probable class is their label id."""
+    import numpy as np
+
+    probabilities = classifier.predict(list(texts), batch_size=batch_size, verbose=0)
+    return float(np.mean(np.argmax(probabilities, axis=-1) == np.asarray(label_ids)))
+
+
+def run_cross_validation(args, argv):
+    """`--cross-validate K`: K-fold cross-validation over all the data.
+
+    The protocol papers on MR report (Kim 2014: 10-fold): the data, shuffled
+    with `--seed`, is cut into K folds; K classifiers with the same options
+    each train on K-1 folds for `--epochs` epochs (no validation split, last
+    weights) and are scored on the remaining fold. Writes no preset: the
+    per-fold and mean accuracies go to `--output` as JSON.
+    """
+    import json
+
+    import keras
+    import numpy as np
+
+    from applications import training
+    from applications.data.text_classification import encode_labels
+
+    folds = args.cross_validate
+    texts, labels, data_description = _load_examples(args)
+    label_ids, label_names = encode_labels(labels)
+    label_ids = np.asarray(label_ids)
+    if not 2 <= folds <= len(texts):
+        raise ValueError(
+            f"--cross-validate needs 2 to {len(texts)} folds for {len(texts)} "
+            f"texts. Received: --cross-validate {folds}"
+        )
+    fold_of = np.empty(len(texts), dtype=int)
+    fold_of[np.random.default_rng(args.seed).permutation(len(texts))] = (
+        np.arange(len(texts)) % folds
+    )
+    accuracies = []
+    with training.Stopwatch() as watch:
+        for fold in range(folds):
+            keras.utils.set_random_seed(args.seed + fold)
+            train_rows = np.flatnonzero(fold_of != fold)
+            test_rows = np.flatnonzero(fold_of == fold)
+            train = ([texts[i] for i in train_rows], label_ids[train_rows])
+            classifier, _ = _build_and_fit(args, train, ([], []), label_names)
+            accuracy = _accuracy(
+                classifier,
+                [texts[i] for i in test_rows],
+                label_ids[test_rows],
+                args.batch_size,
+            )
+            accuracies.append(round(accuracy, 4))
+            print(f"fold {fold + 1}/{folds}: accuracy {accuracy:.4f}", flush=True)
+    report = training.training_record(
+        argv,
+        watch.seconds,
+        training_data=data_description,
+        cross_validation_folds=folds,
+        fold_accuracies=accuracies,
+        mean_accuracy=round(float(np.mean(accuracies)), 4),
+        std_accuracy=round(float(np.std(accuracies)), 4),
+    )
+    with open(args.output, "w", encoding="utf-8") as file:
+        json.dump(report, file, indent=2)
+    print(
+        f"{folds}-fold cross-validation: mean accuracy {report['mean_accuracy']:.4f} "
+        f"(std {report['std_accuracy']:.4f}), {watch.seconds:.0f} s; wrote "
+        f"{args.output!r}"
     )
     return 0
 

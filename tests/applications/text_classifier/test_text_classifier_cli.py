@@ -106,3 +106,50 @@ def test_teacher_weight_outside_zero_one_is_reported(tmp_path, capsys):
                "--teacher-weight", "1.5"]  # fmt: skip
     assert main(command) == 1
     assert "--teacher-weight must be in [0, 1]" in capsys.readouterr().err
+
+
+def test_cross_validation_scores_every_text_once_on_a_model_that_never_saw_it(
+    tmp_path, capsys, monkeypatch
+):
+    from applications.text_classifier import cli as classifier_cli
+
+    scored, trained_on = [], []
+    build_and_fit, accuracy = classifier_cli._build_and_fit, classifier_cli._accuracy
+
+    def spy_fit(args, train, validation, label_names):
+        trained_on.append(set(train[0]))
+        return build_and_fit(args, train, validation, label_names)
+
+    def spy_accuracy(classifier, texts, label_ids, batch_size):
+        scored.append(list(texts))
+        return accuracy(classifier, texts, label_ids, batch_size)
+
+    monkeypatch.setattr(classifier_cli, "_build_and_fit", spy_fit)
+    monkeypatch.setattr(classifier_cli, "_accuracy", spy_accuracy)
+    data = tmp_path / "train.tsv"
+    lines = [f"{label}\t{text}" for label, text in zip(LABELS, TEXTS)]
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")  # 6 distinct texts
+    report = tmp_path / "cv.json"
+    status = main(
+        [
+            "train", "classifier", "--data", str(data), "--output", str(report),
+            "--cross-validate", "3", "--epochs", "1", "--batch-size", "4",
+            "--num-layers", "1", "--num-heads", "2", "--hidden-dim", "8",
+            "--intermediate-dim", "8", "--sequence-length", "10",
+            "--vocabulary-type", "word", "--vocabulary-size", "40", "--verbose", "0",
+        ]
+    )  # fmt: skip
+    assert status == 0
+    texts = [line.split("\t")[1] for line in lines]
+    assert sorted(sum(scored, [])) == sorted(texts)  # each text scored once
+    assert [len(fold) for fold in scored] == [2, 2, 2]
+    for fold, training_texts in zip(scored, trained_on):
+        assert training_texts == set(texts) - set(fold)
+    result = json.loads(report.read_text())
+    assert result["cross_validation_folds"] == 3
+    assert len(result["fold_accuracies"]) == 3
+    assert all(a in (0.0, 0.5, 1.0) for a in result["fold_accuracies"])  # 2 per fold
+    assert result["mean_accuracy"] == pytest.approx(
+        sum(result["fold_accuracies"]) / 3, abs=1e-4
+    )
+    assert "3-fold cross-validation: mean accuracy" in capsys.readouterr().out
