@@ -16,7 +16,7 @@ backbone_presets = {
                 "distilled from a naive-Bayes logistic regression teacher."
             ),
             "params": 548_674,
-            "result": "accuracy 74.6% (held-out)",
+            "result": "accuracy 74.6% (held-out); recipe 78.1% by 10-fold CV",
             "task": "TextClassifier",
             "path": "text_classifier",
         },
