@@ -7,6 +7,13 @@ from classifier_helpers import LABELS, TEXTS
 
 from applications.cli import main
 
+# The smallest model the options build: fast to train in a test.
+TINY_MODEL = [
+    "--num-layers", "1", "--num-heads", "2", "--hidden-dim", "8",
+    "--intermediate-dim", "8", "--sequence-length", "10",
+    "--vocabulary-type", "word", "--vocabulary-size", "40",
+]  # fmt: skip
+
 
 def test_train_then_classify(tmp_path, capsys):
     data = tmp_path / "train.tsv"
@@ -17,9 +24,7 @@ def test_train_then_classify(tmp_path, capsys):
         [
             "train", "classifier", "--data", str(data), "--output", str(output),
             "--epochs", "1", "--steps-per-epoch", "1", "--batch-size", "4",
-            "--num-layers", "1", "--num-heads", "2", "--hidden-dim", "8",
-            "--intermediate-dim", "8", "--sequence-length", "10",
-            "--vocabulary-type", "word", "--vocabulary-size", "40",
+            *TINY_MODEL,
             "--validation-fraction", "0.2", "--test-fraction", "0.2",
             "--checkpoint", str(tmp_path / "best.weights.h5"), "--verbose", "0",
         ]
@@ -85,9 +90,7 @@ def test_train_distilled_from_the_naive_bayes_teacher(tmp_path, capsys):
             "train", "classifier", "--data", str(_write_tsv(tmp_path)),
             "--output", str(output), "--teacher", "naive-bayes",
             "--teacher-weight", "0.5", "--epochs", "2", "--batch-size", "4",
-            "--num-layers", "1", "--num-heads", "2", "--hidden-dim", "8",
-            "--intermediate-dim", "8", "--sequence-length", "10",
-            "--vocabulary-type", "word", "--vocabulary-size", "40",
+            *TINY_MODEL,
             "--validation-fraction", "0.25", "--test-fraction", "0.25",
             "--checkpoint", str(tmp_path / "best.weights.h5"), "--verbose", "0",
         ]
@@ -134,9 +137,7 @@ def test_cross_validation_scores_every_text_once_on_a_model_that_never_saw_it(
         [
             "train", "classifier", "--data", str(data), "--output", str(report),
             "--cross-validate", "3", "--epochs", "1", "--batch-size", "4",
-            "--num-layers", "1", "--num-heads", "2", "--hidden-dim", "8",
-            "--intermediate-dim", "8", "--sequence-length", "10",
-            "--vocabulary-type", "word", "--vocabulary-size", "40", "--verbose", "0",
+            *TINY_MODEL, "--verbose", "0",
         ]
     )  # fmt: skip
     assert status == 0
