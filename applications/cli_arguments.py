@@ -4,11 +4,11 @@ Imports no Keras: the hooks add these options before `--backend` is read.
 """
 
 
-def add_preset_argument(parser, required=True):
+def add_preset_argument(parser):
     """`--preset NAME_OR_DIR`: a built-in preset name or a preset directory."""
     parser.add_argument(
         "--preset",
-        required=required,
+        required=True,
         help="built-in preset name or preset directory (see `keras-attention presets`)",
     )
 

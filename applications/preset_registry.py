@@ -309,9 +309,7 @@ class PresetMixin:
         if cls._preset_requires_weights and kwargs.get("load_weights") is None:
             kwargs["load_weights"] = preset_has_weights(resolved)
         if not is_remote_handle(resolved):
-            require_weights = cls._preset_requires_weights and kwargs.get(
-                "load_weights", True
-            )
+            require_weights = cls._preset_requires_weights and kwargs["load_weights"]
             check_preset_directory(resolved, require_weights=require_weights)
         return super().from_preset(resolved, **kwargs)
 
