@@ -66,6 +66,27 @@ def split_indices(num_examples, validation_fraction=0.1, test_fraction=0.1, seed
     return train, validation, test
 
 
+def fold_assignments(num_examples, num_folds, seed=0):
+    """The fold (0 .. num_folds - 1) of each example for K-fold
+    cross-validation: a seeded permutation dealt round-robin, so fold sizes
+    differ by at most one.
+
+    Example:
+    >>> fold_assignments(5, 2, seed=0).tolist()
+    [1, 0, 0, 0, 1]
+    """
+    if not 2 <= num_folds <= num_examples:
+        raise ValueError(
+            f"Cross-validation needs 2 to {num_examples} folds for "
+            f"{num_examples} examples. Received: num_folds={num_folds}"
+        )
+    fold_of = np.empty(num_examples, dtype=int)
+    fold_of[np.random.default_rng(seed).permutation(num_examples)] = (
+        np.arange(num_examples) % num_folds
+    )
+    return fold_of
+
+
 def split_arrays(*arrays, validation_fraction=0.1, test_fraction=0.1, seed=0):
     """Splits parallel sequences (texts, labels, ...) with `split_indices`.
 

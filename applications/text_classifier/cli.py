@@ -355,6 +355,7 @@ def run_cross_validation(args, argv):
     import numpy as np
 
     from applications import training
+    from applications.data.splits import fold_assignments
     from applications.data.text_classification import encode_labels
 
     folds = args.cross_validate
@@ -366,10 +367,7 @@ def run_cross_validation(args, argv):
             f"--cross-validate needs 2 to {len(texts)} folds for {len(texts)} "
             f"texts. Received: --cross-validate {folds}"
         )
-    fold_of = np.empty(len(texts), dtype=int)
-    fold_of[np.random.default_rng(args.seed).permutation(len(texts))] = (
-        np.arange(len(texts)) % folds
-    )
+    fold_of = fold_assignments(len(texts), folds, seed=args.seed)
     accuracies = []
     with training.Stopwatch() as watch:
         for fold in range(folds):
