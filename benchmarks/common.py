@@ -73,8 +73,8 @@ def median_seconds(function, repeats=5, warmup=1):
     return statistics.median(timings)
 
 
-def interleaved_median_seconds(functions, repeats=5, warmup=1):
-    """Median seconds of each of several callables, timed in turns.
+def interleaved_timings(functions, repeats=5, warmup=1):
+    """Seconds of each call of several callables, timed in turns.
 
     Running the compared variants round-robin in one process lets them share
     the machine's load, so their ratio survives a busy machine.
@@ -85,7 +85,7 @@ def interleaved_median_seconds(functions, repeats=5, warmup=1):
         warmup: untimed rounds first.
 
     Returns:
-        dict name -> median seconds.
+        dict name -> list of `repeats` timings in seconds, round by round.
     """
     for _ in range(warmup):
         for function in functions.values():
@@ -96,6 +96,13 @@ def interleaved_median_seconds(functions, repeats=5, warmup=1):
             start = time.perf_counter()
             synchronize(function())
             timings[name].append(time.perf_counter() - start)
+    return timings
+
+
+def interleaved_median_seconds(functions, repeats=5, warmup=1):
+    """Median seconds of each of several callables timed in turns (see
+    `interleaved_timings`): dict name -> median seconds."""
+    timings = interleaved_timings(functions, repeats=repeats, warmup=warmup)
     return {name: statistics.median(values) for name, values in timings.items()}
 
 

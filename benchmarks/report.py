@@ -46,13 +46,15 @@ def _encoder(records):
         ours, hub = variants["ours"], variants["keras_hub"]
         native = variants.get("torch_native", {})
         ratio = result["ratio_ours_over_keras_hub"]
+        by_process = result.get("process_ratios", [])
+        spread = f" ({', '.join(f'{r:.2f}' for r in by_process)})" if by_process else ""
         rows.append(
             [
                 record["backend"],
                 _f(ours["ms_per_step"], 0),
                 _f(hub["ms_per_step"], 0),
                 _f(native.get("ms_per_step"), 0),
-                f"**{ratio:.2f}**",
+                f"**{ratio:.2f}**{spread}",
                 _f(ours["gflops"]),
                 _f(hub["gflops"]),
                 _f(result["matmul_gflops"]),
@@ -66,7 +68,7 @@ def _encoder(records):
         "ours ms/step",
         "keras-hub ms/step",
         "torch.nn ms/step",
-        "ours / keras-hub",
+        "ours / keras-hub (each process)",
         "ours GFLOP/s",
         "keras-hub GFLOP/s",
         "f32 matmul GFLOP/s",
@@ -295,7 +297,13 @@ def render(records, command, wall_seconds):
         "(XLA-compiled on TensorFlow and JAX by Keras' `jit_compile='auto'`, eager "
         "on torch). GFLOP/s counts the matmuls analytically, 3x the forward pass "
         "for forward+backward; the roof is a 1024x1024 float32 matmul measured in "
-        "the same process.\n",
+        "the same process. Each variant is built twice, in mirrored order (ours, "
+        "keras-hub, [torch.nn,] [torch.nn,] keras-hub, ours), because on torch the "
+        "model built first ran 4-10% slower whichever it was; a step time is the "
+        "median over 21 rounds of the two copies' mean. A fresh process moved the "
+        "ratio by up to 5% (its memory placement), so each backend runs in three "
+        "processes in turn: the ratio is the median of their ratios (all three in "
+        "brackets), and the other columns are the median process's.\n",
         encoder,
         "## Attention layer by sequence length\n",
         "Self-attention, batch 1, 4 heads of 32 features (width 128), float32. "

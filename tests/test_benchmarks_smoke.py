@@ -22,11 +22,16 @@ def test_forward_flops_matches_a_hand_count():
 
 
 def test_encoder_variants_have_the_same_parameters_and_run():
-    result = encoder_train_step.run(TINY, repeats=1, warmup=0, roof_matrix_size=64)
+    result = encoder_train_step.run(TINY, repeats=2, warmup=0, roof_matrix_size=64)
     assert result["same_param_count"]
     counts = {v["params"] for v in result["variants"].values()}
     assert len(counts) == 1  # torch.nn's model too, on torch
     assert result["ratio_ours_over_keras_hub"] > 0
+    # Two copies of each variant, built in mirrored order.
+    names = [name.split("/")[0] for name in result["build_order"]]
+    assert names == names[::-1] and len(names) == 2 * len(result["variants"])
+    low, high = result["ratio_quartiles"]
+    assert 0 < low <= high
 
 
 def test_our_layer_takes_the_fused_kernel_where_the_backend_has_one():
@@ -89,3 +94,40 @@ def test_report_renders_goals_and_errors():
     page = report.render([record, failed], "python benchmarks/run_all.py", 60.0)
     assert "| cached decoding >= 5x recompute, same tokens (jax) | 10.0x" in page
     assert "attention_layer on torch: `boom`" in page
+
+
+def test_kim_cnn_rand_cleans_text_like_kims_code_and_trains(monkeypatch):
+    from benchmarks import kim_cnn_rand_mr as kim
+
+    # Kim's clean_str: clitics and punctuation split off, other symbols dropped.
+    assert kim.clean("It's a gorgeous, witty film -- isn't it?!") == [
+        "it",
+        "'s",
+        "a",
+        "gorgeous",
+        ",",
+        "witty",
+        "film",
+        "is",
+        "n't",
+        "it",
+        "?",
+        "!",
+    ]
+    words = kim.WordIds([["a", "film"], ["a", "good", "film"]])
+    ids = words.encode([["a", "bad", "film", "indeed"]])
+    assert ids.shape == (1, 3 + 8)  # longest training sentence + 4 pads a side
+    assert ids[0, :4].tolist() == [0] * 4 and ids[0, 4:7].tolist() == [
+        words.ids["a"],
+        kim.UNKNOWN,
+        words.ids["film"],
+    ]
+    model = kim.build_model(vocabulary_size=100, length=11, num_classes=2)
+    # Embeddings, 3 filter widths x 100 maps over 300-d words, softmax layer.
+    expected = 100 * 300 + (3 + 4 + 5) * 300 * 100 + 300 + 300 * 2 + 2
+    assert model.count_params() == expected
+    monkeypatch.setattr(kim, "EPOCHS", 2)
+    texts = [f"a {'good' if i % 2 else 'bad'} film number {i}" for i in range(20)]
+    labels = [i % 2 for i in range(20)]
+    result = kim.train_and_score(texts, labels, texts[:4], labels[:4], 0, verbose=0)
+    assert 0.0 <= result["accuracy"] <= 1.0 and result["best_dev_epoch"] in (1, 2)
