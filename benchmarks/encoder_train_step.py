@@ -5,9 +5,10 @@ blocks, mean pooling, a 2-way softmax classifier) is built from
 `keras_attention.layers`, from `keras_hub.layers.TransformerEncoder` +
 `TokenAndPositionEmbedding`, and on the torch backend from native
 `torch.nn.TransformerEncoderLayer`. Each is trained with Adam on the same
-batch; the variants are timed in turns in one process.
+batch; the variants (two copies of each, built in mirrored order) are
+timed in turns in one process, and that is repeated in three fresh processes.
 
-Run: KERAS_BACKEND=jax python benchmarks/encoder_train_step.py
+Run: KERAS_BACKEND=jax python benchmarks/encoder_train_step.py [--processes 3]
 """
 
 import json

@@ -6,7 +6,7 @@ kept in `benchmarks/results/` and rendered as tables with the ratios and
 goals. The hand-written history of performance fixes,
 `benchmarks/performance_fixes.md`, is appended to the page.
 
-Run: python benchmarks/run_all.py            (about 15 min on 2 CPU cores)
+Run: python benchmarks/run_all.py            (about 25 min on 2 CPU cores)
      python benchmarks/run_all.py --quick --output /tmp/benchmarks.md
 """
 
