@@ -26,6 +26,7 @@ import json
 import os
 import re
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -116,7 +117,7 @@ def train_and_score(train_texts, train_labels, test_texts, test_labels, seed, ve
     labels = np.asarray(train_labels)
     model = build_model(words.size, ids.shape[1], int(labels.max()) + 1)
     best = keras.callbacks.ModelCheckpoint(
-        os.path.join(_scratch(), f"kim_cnn_rand_{os.getpid()}.weights.h5"),
+        os.path.join(tempfile.gettempdir(), f"kim_cnn_rand_{os.getpid()}.weights.h5"),
         monitor="val_accuracy",
         save_best_only=True,
         save_weights_only=True,
@@ -143,12 +144,6 @@ def train_and_score(train_texts, train_labels, test_texts, test_labels, seed, ve
         "vocabulary_size": words.size,
         "parameters": model.count_params(),
     }
-
-
-def _scratch():
-    import tempfile
-
-    return tempfile.gettempdir()
 
 
 def main(argv=None):
