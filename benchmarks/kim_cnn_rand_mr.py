@@ -179,6 +179,7 @@ def main(argv=None):
     texts, labels = load_movie_review_polarity(args.data_dir or default_mr_directory())
     label_ids = np.asarray(encode_labels(labels)[0])
     start = time.perf_counter()
+    merged = []  # the --merge files' commands and times (10-fold)
     if args.protocol == "held-out":
         # The split of `keras-attention train classifier --dataset mr
         # --validation-fraction 0 --test-fraction 0.1 --seed 1337`.
@@ -186,7 +187,6 @@ def main(argv=None):
             texts, label_ids, validation_fraction=0.0, test_fraction=0.1, seed=args.seed
         )
         runs = [train_and_score(*train, *test, args.seed, args.verbose)]
-        merged = []
     else:
         fold_of = fold_assignments(len(texts), 10, seed=args.seed)
         runs = []
@@ -203,7 +203,6 @@ def main(argv=None):
             )
             runs.append(dict(run, fold=fold))
             print(f"fold {fold + 1}/10: accuracy {run['accuracy']:.4f}", flush=True)
-        merged = []
         for path in args.merge or ():
             with open(path, encoding="utf-8") as file:
                 other = json.load(file)

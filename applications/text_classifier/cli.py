@@ -362,12 +362,10 @@ def run_cross_validation(args, argv):
     texts, labels, data_description = _load_examples(args)
     label_ids, label_names = encode_labels(labels)
     label_ids = np.asarray(label_ids)
-    if not 2 <= folds <= len(texts):
-        raise ValueError(
-            f"--cross-validate needs 2 to {len(texts)} folds for {len(texts)} "
-            f"texts. Received: --cross-validate {folds}"
-        )
-    fold_of = fold_assignments(len(texts), folds, seed=args.seed)
+    try:
+        fold_of = fold_assignments(len(texts), folds, seed=args.seed)
+    except ValueError as error:  # the valid range is the helper's to decide
+        raise ValueError(f"--cross-validate {folds}: {error}") from None
     accuracies = []
     with training.Stopwatch() as watch:
         for fold in range(folds):
