@@ -174,7 +174,7 @@ def main(argv=None):
         encode_labels,
         load_movie_review_polarity,
     )
-    from applications.text_classifier.cli import default_mr_directory
+    from applications.data.text_classification import default_mr_directory
 
     texts, labels = load_movie_review_polarity(args.data_dir or default_mr_directory())
     label_ids = np.asarray(encode_labels(labels)[0])

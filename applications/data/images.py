@@ -1,12 +1,16 @@
-"""Loaders for image classification data: scikit-learn digits, keras.datasets.
+"""Loaders for image classification data: scikit-learn digits, keras.datasets,
+and image files (`.npy` arrays, PNG, JPEG, ...).
 
-All loaders return images as float32 arrays of shape (N, H, W, C) scaled to
-[0, 1], int32 labels of shape (N,), and the class names.
+The data set loaders return images as float32 arrays of shape (N, H, W, C)
+scaled to [0, 1], int32 labels of shape (N,), and the class names.
 """
 
 import collections
+from pathlib import Path
 
 import numpy as np
+
+from applications.data.splits import stratified_split
 
 ImageSet = collections.namedtuple("ImageSet", ["images", "labels", "class_names"])
 
@@ -25,6 +29,17 @@ KERAS_IMAGE_DATASETS = {
     "cifar10": (255.0, _CIFAR10_NAMES),
     "cifar100": (255.0, 100),
 }
+
+
+# The image sets `load_image_split` knows.
+IMAGE_DATASETS = {
+    "digits": "scikit-learn digits (8x8 gray, 1,797 images, offline)",
+    "mnist": "MNIST (28x28 gray, keras.datasets, downloaded)",
+    "fashion_mnist": "Fashion-MNIST (28x28 gray, keras.datasets, downloaded)",
+    "cifar10": "CIFAR-10 (32x32 RGB, keras.datasets, downloaded)",
+    "cifar100": "CIFAR-100 (32x32 RGB, keras.datasets, downloaded)",
+}
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 
 
 def load_digits():
@@ -90,3 +105,135 @@ def _as_images(x, maximum):
             f"Expected images of shape (N, H, W) or (N, H, W, C). Received: {x.shape}"
         )
     return x
+
+
+def load_image_split(dataset, test_fraction=0.2, validation_fraction=0.1, seed=1337):
+    """Loads an image set of `IMAGE_DATASETS` and splits it.
+
+    digits: a stratified `test_fraction` test split, then validation carved
+    from the rest (`stratified_split`). keras.datasets sets: their official
+    test set; validation carved (stratified) from their training set.
+
+    Args:
+        dataset: a name of `IMAGE_DATASETS`.
+        test_fraction: digits only: share of all images held out for testing.
+        validation_fraction: share of the training images for validation.
+        seed: the split seed.
+
+    Returns:
+        `(train, validation, test, class_names, description)`: the first
+        three are `(images, labels)` pairs of numpy arrays, images float32
+        in [0, 1] of shape (N, H, W, C).
+
+    Raises:
+        ValueError: for an unknown `dataset`.
+    """
+    if dataset not in IMAGE_DATASETS:
+        raise ValueError(
+            f"Unknown dataset {dataset!r}. Expected one of {sorted(IMAGE_DATASETS)}."
+        )
+    if dataset == "digits":
+        data = load_digits()
+        train, validation, test = stratified_split(
+            data.labels, test_fraction, validation_fraction, seed
+        )
+        parts = [(data.images[i], data.labels[i]) for i in (train, validation, test)]
+        description = (
+            "scikit-learn digits (sklearn.datasets.load_digits, 1,797 8x8 "
+            "images, gray levels 0-16 scaled to [0, 1])"
+        )
+        split = (
+            f"stratified {1 - test_fraction:.0%}/{test_fraction:.0%} train/test "
+            f"(sklearn train_test_split, seed {seed}); validation: a stratified "
+            f"{validation_fraction:.0%} of the train part"
+        )
+        return (*parts, data.class_names, f"{description}; {split}")
+    full_train, test = load_keras_image_dataset(dataset)
+    train, validation, _ = stratified_split(
+        full_train.labels, 0.0, validation_fraction, seed
+    )
+    parts = [
+        (full_train.images[train], full_train.labels[train]),
+        (full_train.images[validation], full_train.labels[validation]),
+        (test.images, test.labels),
+    ]
+    split = (
+        f"official test set; validation: a stratified {validation_fraction:.0%} "
+        f"of the official training set (seed {seed})"
+    )
+    return (*parts, full_train.class_names, f"{IMAGE_DATASETS[dataset]}; {split}")
+
+
+def check_image_file(path):
+    """Checks that `path` is an existing `.npy` or image file.
+
+    Returns:
+        `pathlib.Path`.
+
+    Raises:
+        FileNotFoundError: if there is no such file.
+        ValueError: for another suffix.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No such image file: {str(path)!r}")
+    suffix = path.suffix.lower()
+    if suffix != ".npy" and suffix not in IMAGE_SUFFIXES:
+        raise ValueError(
+            f"{path}: expected a .npy array or an image file "
+            f"({', '.join(IMAGE_SUFFIXES)}). Received suffix {suffix!r}"
+        )
+    return path
+
+
+def load_image_file(path, image_size, num_channels):
+    """Reads one file as a (B, H, W, C) batch and a name for each image.
+
+    Args:
+        path: a `.npy` array or an image file.
+        image_size: the model's (H, W); image files are resized to it.
+        num_channels: the model's C; image files are read as gray (1), RGB
+            (3) or RGBA (4). A (H, W) or (B, H, W) array gets a channel
+            axis when C is 1.
+
+    Returns:
+        `(images, names)`: an array as stored (`.npy`) or uint8 0-255
+        (image files), and `path`, or `path[i]` for each image of a batch.
+
+    Raises:
+        FileNotFoundError, ValueError: see `check_image_file`; a `.npy` of
+            another rank; an image file for a model of 2 or 5+ channels.
+    """
+    path = check_image_file(path)
+    if path.suffix.lower() == ".npy":
+        array = np.load(path, allow_pickle=False)
+        if (
+            num_channels == 1
+            and array.ndim in (2, 3)
+            and (array.shape[-2:] == tuple(image_size))
+        ):
+            array = array[..., None]  # gray images without a channel axis
+        if array.ndim == 3:
+            array = array[None]
+        if array.ndim != 4:
+            raise ValueError(
+                f"{path}: expected an array of shape (H, W, C), (H, W) or "
+                f"(B, H, W, C). Received: shape={array.shape}"
+            )
+        if len(array) == 1:
+            return array, [str(path)]
+        return array, [f"{path}[{i}]" for i in range(len(array))]
+    import keras
+
+    modes = {1: "grayscale", 3: "rgb", 4: "rgba"}
+    if num_channels not in modes:
+        raise ValueError(
+            f"Image files can be read with 1, 3 or 4 channels; the model takes "
+            f"{num_channels}. Use a .npy array instead."
+        )
+    image = keras.utils.load_img(
+        path, color_mode=modes[num_channels], target_size=tuple(image_size)
+    )
+    array = keras.utils.img_to_array(image, data_format="channels_last")
+    array = np.clip(np.round(array), 0, 255).astype("uint8")  # 0-255, as read
+    return array[None], [str(path)]

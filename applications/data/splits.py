@@ -66,6 +66,56 @@ def split_indices(num_examples, validation_fraction=0.1, test_fraction=0.1, seed
     return train, validation, test
 
 
+def stratified_split(labels, test_fraction=0.2, validation_fraction=0.1, seed=1337):
+    """Seeded, class-stratified train / validation / test indices.
+
+    The test set is cut first (`test_fraction` of all examples); the
+    validation set is then carved from the rest only (`validation_fraction`
+    of the non-test examples), so the test set does not depend on
+    `validation_fraction` and is never seen in training. Uses
+    `sklearn.model_selection.train_test_split`.
+
+    Args:
+        labels: (N,) int class ids.
+        test_fraction: share of all examples held out for testing (0: none).
+        validation_fraction: share of the non-test examples for validation
+            (0: none).
+        seed: the shuffle seed.
+
+    Returns:
+        `(train, validation, test)`: sorted int arrays of indices.
+
+    Raises:
+        ValueError: for a fraction outside [0, 1).
+
+    Example:
+    >>> labels = np.repeat(np.arange(4), 25)
+    >>> [len(part) for part in stratified_split(labels, 0.2, 0.25, seed=7)]
+    [60, 20, 20]
+    """
+    from sklearn.model_selection import train_test_split
+
+    for name, fraction in (
+        ("test_fraction", test_fraction),
+        ("validation_fraction", validation_fraction),
+    ):
+        if not 0.0 <= fraction < 1.0:
+            raise ValueError(f"`{name}` must be in [0, 1). Received: {fraction}")
+    labels = np.asarray(labels)
+
+    def cut(indices, fraction):
+        if fraction == 0:
+            return indices, indices[:0]
+        keep, held = train_test_split(
+            indices, test_size=fraction, random_state=seed, stratify=labels[indices]
+        )
+        return np.sort(keep), np.sort(held)
+
+    rest, test = cut(np.arange(len(labels)), test_fraction)
+    train, validation = cut(rest, validation_fraction)
+    return train, validation, test
+
+
 def fold_assignments(num_examples, num_folds, seed=0):
     """The fold (0 .. num_folds - 1) of each example for K-fold
     cross-validation: a seeded permutation dealt round-robin, so fold sizes

@@ -24,6 +24,17 @@ _HEADER_LABELS = {"label", "labels", "class", "category", "target", "sentiment",
 _HEADER_TEXTS = {"sentence", "text", "review", "document", "content", "x"}
 
 
+def default_mr_directory():
+    """`../shared/data/classification` (from the working directory or the
+    repository) if it holds the MR files, else None (download)."""
+    repository = Path(__file__).resolve().parents[2]
+    for base in (Path.cwd(), repository):
+        candidate = (base / ".." / "shared" / "data" / "classification").resolve()
+        if (candidate / MR_FILES["positive"]).is_file():
+            return candidate
+    return None
+
+
 def load_movie_review_polarity(data_dir=None, encoding="cp1252"):
     """Loads the MR sentence polarity data set (5,331 + 5,331 sentences).
 

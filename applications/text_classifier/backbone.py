@@ -6,7 +6,7 @@ Shape legend: B batch, T sequence length, E `hidden_dim`.
 import keras
 import keras_hub
 
-from applications.preset_registry import PresetMixin, register_presets
+from applications.common.presets import PresetMixin, register_presets
 from applications.text_classifier.presets import backbone_presets
 from keras_attention import layers
 from keras_attention.api_export import keras_attention_export

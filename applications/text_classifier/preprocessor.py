@@ -6,10 +6,10 @@ Shape legend: B batch, T `sequence_length`.
 import keras
 import keras_hub
 
-from applications.preset_registry import PresetMixin
+from applications.common.presets import PresetMixin
+from applications.common.texts import check_texts, is_python_text
 from applications.text_classifier.backbone import TextClassifierBackbone
 from applications.text_classifier.tokenizer import TextClassifierTokenizer
-from applications.texts import check_texts, is_python_text
 from keras_attention.api_export import keras_attention_export
 
 

@@ -1,7 +1,7 @@
 """Built-in presets of the text classifier (keras-hub's table format).
 
 Each preset directory is shipped in `applications/presets/<name>/`; see
-`applications.preset_registry` for how names resolve. The training command,
+`applications.common.presets` for how names resolve. The training command,
 data, split and measured accuracy of the trained preset are in its
 `metadata.json` and in `docs/text_classifier.md`.
 """

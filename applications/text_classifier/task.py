@@ -6,15 +6,16 @@ Shape legend: B batch, T sequence length, E `hidden_dim`, C classes.
 import keras
 import keras_hub
 
-from applications.class_labels import check_classes
-from applications.classification_task import ClassificationTaskMixin
-from applications.preset_registry import PresetMixin, update_preset_metadata
+from applications.common.classification import (
+    ClassificationTaskMixin,
+    check_classes,
+    check_pooling,
+)
+from applications.common.presets import PresetMixin
+from applications.common.texts import check_texts, is_python_text
 from applications.text_classifier.backbone import TextClassifierBackbone
 from applications.text_classifier.preprocessor import TextClassifierPreprocessor
-from applications.texts import check_texts, is_python_text
 from keras_attention.api_export import keras_attention_export
-
-POOLINGS = ("mean", "cls")
 
 
 @keras_attention_export
@@ -40,8 +41,8 @@ class TextClassifier(
         label_names: list of C class names; defaults to `["0", ..., "C-1"]`.
         preprocessor: a `TextClassifierPreprocessor`, or None to feed token
             ids directly.
-        pooling: `"mean"` (masked mean over real tokens) or `"cls"` (the
-            first token, `[CLS]`).
+        pooling: `"mean"` (masked mean over real tokens) or `"token"` (the
+            first token, `[CLS]`; `"cls"` is read as `"token"`).
         activation: activation of the output layer; `"softmax"` gives
             probabilities, None gives logits.
         dropout: dropout rate before the output layer.
@@ -85,10 +86,7 @@ class TextClassifier(
         **kwargs,
     ):
         num_classes, label_names = check_classes(num_classes, label_names)
-        if pooling not in POOLINGS:
-            raise ValueError(
-                f"`pooling` must be one of {POOLINGS}. Received: pooling={pooling!r}"
-            )
+        pooling = check_pooling(pooling)
         if preprocessor is not None and (
             preprocessor.sequence_length > backbone.max_sequence_length
         ):
@@ -102,41 +100,25 @@ class TextClassifier(
         # === Layers ===
         self.backbone = backbone
         self.preprocessor = preprocessor
-        if pooling == "mean":
-            self.pooler = keras.layers.GlobalAveragePooling1D(
-                dtype=backbone.dtype_policy, name="masked_mean_pooling"
-            )
-        else:
-            self.pooler = None
-        self.output_dropout = keras.layers.Dropout(
-            dropout, dtype=backbone.dtype_policy, name="output_dropout"
-        )
-        self.output_dense = keras.layers.Dense(
-            num_classes,
-            activation=activation,
-            dtype=backbone.dtype_policy,
-            name="classifier_head",
-        )
 
         # === Functional model ===
         inputs = backbone.input
-        sequence = backbone(inputs)  # (B, T, E)
-        if pooling == "mean":
-            pooled = self.pooler(sequence, mask=inputs["padding_mask"])  # (B, E)
-        else:
-            pooled = sequence[:, 0, :]  # (B, E), the [CLS] token
-        pooled = self.output_dropout(pooled)
-        outputs = self.output_dense(pooled)  # (B, C)
+        outputs = self._build_classification_head(
+            backbone(inputs),  # (B, T, E)
+            num_classes,
+            pooling,
+            activation,
+            dropout,
+            padding_mask=inputs["padding_mask"],
+        )  # (B, C)
         # Compile after `self.activation` is set: the "auto" loss reads it.
         compile_now = kwargs.pop("compile", True)
         super().__init__(inputs=inputs, outputs=outputs, compile=False, **kwargs)
 
         # === Config ===
-        self.num_classes = num_classes
-        self.label_names = label_names
-        self.pooling = pooling
-        self.activation = keras.activations.get(activation)
-        self.dropout = dropout
+        self._set_classification_config(
+            num_classes, label_names, pooling, activation, dropout
+        )
         if compile_now:
             self.compile()
 
@@ -197,32 +179,5 @@ class TextClassifier(
         texts = check_texts(texts)
         return self._labels_and_probabilities(texts, batch_size, single)
 
-    def save_to_preset(self, preset_dir, max_shard_size=10, metadata=None):
-        """Saves the task to a keras-hub preset directory.
-
-        Args:
-            preset_dir: the directory to write.
-            max_shard_size: see `keras_hub.models.Task.save_to_preset`.
-            metadata: optional dict added to `metadata.json` (e.g.
-                `description`, training data, accuracy).
-        """
-        super().save_to_preset(preset_dir, max_shard_size=max_shard_size)
-        update_preset_metadata(
-            preset_dir,
-            task="TextClassifier",
-            label_names=list(self.label_names),
-            **(metadata or {}),
-        )
-
     def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "num_classes": self.num_classes,
-                "label_names": list(self.label_names),
-                "pooling": self.pooling,
-                "activation": keras.activations.serialize(self.activation),
-                "dropout": self.dropout,
-            }
-        )
-        return config
+        return {**super().get_config(), **self._classification_config()}

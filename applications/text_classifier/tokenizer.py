@@ -4,9 +4,13 @@ import collections
 
 import keras_hub
 
-from applications.preset_registry import PresetMixin
+from applications.common.presets import PresetMixin
+from applications.common.texts import check_texts, is_python_text
+from applications.common.wordpiece import (
+    check_vocabulary_size,
+    learn_wordpiece_vocabulary,
+)
 from applications.text_classifier.backbone import TextClassifierBackbone
-from applications.texts import check_texts, is_python_text
 from keras_attention.api_export import keras_attention_export
 
 PAD_TOKEN = "[PAD]"
@@ -96,8 +100,6 @@ class TextClassifierTokenizer(PresetMixin, keras_hub.tokenizers.WordPieceTokeniz
         Returns:
             A `TextClassifierTokenizer`.
         """
-        import tensorflow as tf
-
         if isinstance(texts, str) or not texts:
             raise ValueError(
                 "`texts` must be a non-empty list of strings. Received: "
@@ -109,30 +111,19 @@ class TextClassifierTokenizer(PresetMixin, keras_hub.tokenizers.WordPieceTokeniz
                 f"`vocabulary_type` must be one of {VOCABULARY_TYPES}. "
                 f"Received: vocabulary_type={vocabulary_type!r}"
             )
-        if not isinstance(vocabulary_size, int) or vocabulary_size <= len(
-            RESERVED_TOKENS
-        ):
-            raise ValueError(
-                "`vocabulary_size` must be an integer larger than the "
-                f"{len(RESERVED_TOKENS)} reserved tokens. Received: "
-                f"vocabulary_size={vocabulary_size!r}"
-            )
-        dataset = tf.data.Dataset.from_tensor_slices(texts).batch(1024)
+        check_vocabulary_size(vocabulary_size, RESERVED_TOKENS)
         if vocabulary_type == "word":
-            counts = count_words(dataset, texts, lowercase=lowercase)
+            counts = count_words(texts, lowercase=lowercase)
             words = sorted(counts, key=lambda word: (-counts[word], word))
             tokens = RESERVED_TOKENS + words[: vocabulary_size - len(RESERVED_TOKENS)]
         else:
-            tokens = keras_hub.tokenizers.compute_word_piece_vocabulary(
-                dataset,
-                vocabulary_size=vocabulary_size,
-                lowercase=lowercase,
-                reserved_tokens=RESERVED_TOKENS,
+            tokens = learn_wordpiece_vocabulary(
+                texts, vocabulary_size, RESERVED_TOKENS, lowercase=lowercase
             )
         return cls(vocabulary=tokens, lowercase=lowercase, **kwargs)
 
 
-def count_words(dataset, texts, lowercase=True):
+def count_words(texts, lowercase=True, batch_size=1024):
     """Counts the words of `texts` as a WordPiece tokenizer splits them.
 
     Splitting (whitespace, punctuation, CJK) and case folding are those of
@@ -141,9 +132,9 @@ def count_words(dataset, texts, lowercase=True):
     word into characters, and detokenizing joins them back into words.
 
     Args:
-        dataset: `tf.data.Dataset` of batches of `texts`.
-        texts: the same texts as a list (to collect the characters).
+        texts: list of strings.
         lowercase: whether to lowercase as the tokenizer will.
+        batch_size: strings per batch fed to the splitter.
 
     Returns:
         `collections.Counter` of words (the reserved tokens left out).
@@ -159,6 +150,9 @@ def count_words(dataset, texts, lowercase=True):
         lowercase=lowercase,
         oov_token=UNK_TOKEN,
     )
+    import tensorflow as tf
+
+    dataset = tf.data.Dataset.from_tensor_slices(texts).batch(batch_size)
     counts = collections.Counter()
     for batch in dataset.map(lambda x: splitter.detokenize(splitter(x))):
         for text in batch.numpy():

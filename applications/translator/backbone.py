@@ -7,7 +7,7 @@ vocabulary size.
 import keras
 import keras_hub
 
-from applications.preset_registry import PresetMixin, register_presets
+from applications.common.presets import PresetMixin, register_presets
 from applications.translator import rnn_attention_architecture, transformer_architecture
 from applications.translator.presets import backbone_presets
 from keras_attention.api_export import keras_attention_export

@@ -1,4 +1,4 @@
-"""Corpus BLEU and chrF of translations, with sacrebleu."""
+"""Corpus BLEU and chrF of translations (sacrebleu), and of a translator."""
 
 
 def translation_scores(hypotheses, references, tokenize="zh"):
@@ -39,3 +39,25 @@ def translation_scores(hypotheses, references, tokenize="zh"):
         "chrf_signature": str(chrf.get_signature()),
         "num_sentences": len(references),
     }
+
+
+def score_translator(translator, sources, references, num_beams=1, batch_size=128):
+    """Translates each distinct source once and scores every pair.
+
+    Args:
+        translator: a `Translator` with a preprocessor.
+        sources: source sentences (repeats allowed: Tatoeba has several
+            accepted translations of one sentence).
+        references: one reference translation per source.
+        num_beams: 1 for greedy decoding, more for beam search.
+        batch_size: sentences decoded together.
+
+    Returns:
+        `translation_scores()`'s dict.
+    """
+    distinct = list(dict.fromkeys(sources))
+    translations = translator.translate(
+        distinct, num_beams=num_beams, batch_size=batch_size
+    )
+    translated = dict(zip(distinct, translations))
+    return translation_scores([translated[s] for s in sources], references)

@@ -8,8 +8,8 @@ import keras
 import keras_hub
 import numpy as np
 
-from applications.preset_registry import PresetMixin
-from applications.texts import check_texts
+from applications.common.presets import PresetMixin
+from applications.common.texts import check_texts
 from applications.translator.backbone import TranslatorBackbone
 from applications.translator.tokenizer import TranslatorTokenizer
 from keras_attention.api_export import keras_attention_export

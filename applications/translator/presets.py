@@ -1,7 +1,7 @@
 """Built-in presets of the translator (keras-hub's table format).
 
 Each preset directory is shipped in `applications/presets/<name>/`; see
-`applications.preset_registry` for how names resolve. The measured scores,
+`applications.common.presets` for how names resolve. The measured scores,
 training command and data of the trained presets are in their
 `metadata.json` and in `docs/translator.md`.
 """

@@ -7,8 +7,8 @@ import keras
 import keras_hub
 from keras import ops
 
-from applications.preset_registry import PresetMixin, update_preset_metadata
-from applications.texts import check_texts
+from applications.common.presets import PresetMixin
+from applications.common.texts import check_texts
 from applications.translator.backbone import TranslatorBackbone
 from applications.translator.preprocessor import TranslatorPreprocessor
 from keras_attention.api_export import keras_attention_export
@@ -259,18 +259,6 @@ class Translator(PresetMixin, keras_hub.models.Seq2SeqLM):
             ),
             "weights": weights[:target_length, :source_length],
         }
-
-    def save_to_preset(self, preset_dir, max_shard_size=10, metadata=None):
-        """Saves the task to a keras-hub preset directory.
-
-        Args:
-            preset_dir: the directory to write.
-            max_shard_size: see `keras_hub.models.Task.save_to_preset`.
-            metadata: optional dict added to `metadata.json` (e.g.
-                `description`, training data, BLEU).
-        """
-        super().save_to_preset(preset_dir, max_shard_size=max_shard_size)
-        update_preset_metadata(preset_dir, task="Translator", **(metadata or {}))
 
 
 def _check_compatible(backbone, preprocessor):

@@ -4,9 +4,9 @@ import re
 
 import keras_hub
 
-from applications.preset_registry import PresetMixin
+from applications.common.presets import PresetMixin
+from applications.common.wordpiece import learn_wordpiece_vocabulary
 from applications.translator.backbone import TranslatorBackbone
-from applications.wordpiece import learn_wordpiece_vocabulary
 from keras_attention.api_export import keras_attention_export
 
 PAD_TOKEN = "[PAD]"

@@ -7,7 +7,7 @@ P patch size, N = (H / P) * (W / P) patches, E `hidden_dim`.
 import keras
 import keras_hub
 
-from applications.preset_registry import PresetMixin, register_presets
+from applications.common.presets import PresetMixin, register_presets
 from applications.vision_transformer.class_token import ClassToken
 from applications.vision_transformer.patch_embedding import PatchEmbedding, as_pair
 from applications.vision_transformer.presets import backbone_presets

@@ -27,7 +27,7 @@ import keras_hub
 import numpy as np
 from keras import ops
 
-from applications.preset_registry import PresetMixin
+from applications.common.presets import PresetMixin
 from applications.vision_transformer.backbone import VisionTransformerBackbone
 from applications.vision_transformer.patch_embedding import as_pair
 from keras_attention.api_export import keras_attention_export

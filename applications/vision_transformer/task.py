@@ -8,17 +8,18 @@ import keras
 import keras_hub
 import numpy as np
 
-from applications.class_labels import check_classes
-from applications.classification_task import ClassificationTaskMixin
-from applications.preset_registry import PresetMixin, update_preset_metadata
+from applications.common.classification import (
+    ClassificationTaskMixin,
+    check_classes,
+    check_pooling,
+)
+from applications.common.presets import PresetMixin
 from applications.vision_transformer.backbone import VisionTransformerBackbone
 from applications.vision_transformer.preprocessor import (
     VisionTransformerPreprocessor,
     check_image_shape,
 )
 from keras_attention.api_export import keras_attention_export
-
-POOLINGS = ("token", "mean")
 
 
 @keras_attention_export
@@ -90,41 +91,23 @@ class VisionTransformer(
         **kwargs,
     ):
         num_classes, label_names = check_classes(num_classes, label_names)
-        if pooling not in POOLINGS:
-            raise ValueError(
-                f"`pooling` must be one of {POOLINGS}. Received: pooling={pooling!r}"
-            )
+        pooling = check_pooling(pooling)
         if preprocessor is not None:
             _check_compatible(backbone, preprocessor)
 
         # === Layers ===
         self.backbone = backbone
         self.preprocessor = preprocessor
-        if pooling == "mean":
-            self.pooler = keras.layers.GlobalAveragePooling1D(
-                dtype=backbone.dtype_policy, name="mean_pooling"
-            )
-        else:
-            self.pooler = None
-        self.output_dropout = keras.layers.Dropout(
-            dropout, dtype=backbone.dtype_policy, name="output_dropout"
-        )
-        self.output_dense = keras.layers.Dense(
-            num_classes,
-            activation=activation,
-            dtype=backbone.dtype_policy,
-            name="classifier_head",
-        )
 
         # === Functional model ===
         inputs = backbone.input
-        sequence = backbone(inputs)  # (B, 1 + N, E)
-        if pooling == "mean":
-            pooled = self.pooler(sequence)  # (B, E)
-        else:
-            pooled = sequence[:, 0, :]  # (B, E), the class token
-        pooled = self.output_dropout(pooled)
-        outputs = self.output_dense(pooled)  # (B, K)
+        outputs = self._build_classification_head(
+            backbone(inputs),  # (B, 1 + N, E)
+            num_classes,
+            pooling,
+            activation,
+            dropout,
+        )  # (B, K)
         # keras-hub's `ImageClassifier.__init__` builds a 2-D (avg / max)
         # pooling head for convolutional feature maps; like keras-hub's own
         # `ViTImageClassifier`, skip it and build the functional task here.
@@ -135,11 +118,9 @@ class VisionTransformer(
         )
 
         # === Config ===
-        self.num_classes = num_classes
-        self.label_names = label_names
-        self.pooling = pooling
-        self.activation = keras.activations.get(activation)
-        self.dropout = dropout
+        self._set_classification_config(
+            num_classes, label_names, pooling, activation, dropout
+        )
         if compile_now:
             self.compile()
 
@@ -194,44 +175,11 @@ class VisionTransformer(
             images = images[None]  # (1, H, W, C)
         return self._labels_and_probabilities(images, batch_size, single)
 
-    def save_to_preset(self, preset_dir, max_shard_size=10, metadata=None):
-        """Saves the task to a keras-hub preset directory.
-
-        Args:
-            preset_dir: the directory to write.
-            max_shard_size: see `keras_hub.models.Task.save_to_preset`.
-            metadata: optional dict added to `metadata.json` (e.g.
-                `description`, training data, test accuracy).
-        """
-        super().save_to_preset(preset_dir, max_shard_size=max_shard_size)
-        names = self._custom_label_names()
-        update_preset_metadata(
-            preset_dir,
-            task="VisionTransformer",
-            **({"label_names": names} if names else {}),
-            **(metadata or {}),
-        )
-
-    def _custom_label_names(self):
-        """`label_names`, or None when they are the default class ids."""
-        default = [str(i) for i in range(self.num_classes)]
-        return None if self.label_names == default else list(self.label_names)
-
     def get_config(self):
         # `keras_hub.models.Task.get_config` serializes the backbone and
         # preprocessor; `ImageClassifier.get_config` would add its own keys.
         config = keras_hub.models.Task.get_config(self)
-        config.update(
-            {
-                "num_classes": self.num_classes,
-                # Default names ("0", ..., "K-1") are left out: None.
-                "label_names": self._custom_label_names(),
-                "pooling": self.pooling,
-                "activation": keras.activations.serialize(self.activation),
-                "dropout": self.dropout,
-            }
-        )
-        return config
+        return {**config, **self._classification_config()}
 
 
 def _check_compatible(backbone, preprocessor):

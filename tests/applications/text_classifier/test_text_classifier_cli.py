@@ -108,27 +108,30 @@ def test_teacher_weight_outside_zero_one_is_reported(tmp_path, capsys):
                "--output", str(tmp_path / "out"), "--teacher", "naive-bayes",
                "--teacher-weight", "1.5"]  # fmt: skip
     assert main(command) == 1
-    assert "--teacher-weight must be in [0, 1]" in capsys.readouterr().err
+    assert "`teacher_weight` (--teacher-weight) must be in [0.0, 1.0]" in (
+        capsys.readouterr().err
+    )
 
 
 def test_cross_validation_scores_every_text_once_on_a_model_that_never_saw_it(
     tmp_path, capsys, monkeypatch
 ):
-    from applications.text_classifier import cli as classifier_cli
+    from applications.text_classifier import training
 
     scored, trained_on = [], []
-    build_and_fit, accuracy = classifier_cli._build_and_fit, classifier_cli._accuracy
+    build_and_fit = training.build_and_fit
+    accuracy = training.classification_accuracy
 
-    def spy_fit(args, train, validation, label_names):
+    def spy_fit(config, train, validation, label_names):
         trained_on.append(set(train[0]))
-        return build_and_fit(args, train, validation, label_names)
+        return build_and_fit(config, train, validation, label_names)
 
     def spy_accuracy(classifier, texts, label_ids, batch_size):
         scored.append(list(texts))
         return accuracy(classifier, texts, label_ids, batch_size)
 
-    monkeypatch.setattr(classifier_cli, "_build_and_fit", spy_fit)
-    monkeypatch.setattr(classifier_cli, "_accuracy", spy_accuracy)
+    monkeypatch.setattr(training, "build_and_fit", spy_fit)
+    monkeypatch.setattr(training, "classification_accuracy", spy_accuracy)
     data = tmp_path / "train.tsv"
     lines = [f"{label}\t{text}" for label, text in zip(LABELS, TEXTS)]
     data.write_text("\n".join(lines) + "\n", encoding="utf-8")  # 6 distinct texts

@@ -18,7 +18,7 @@ from applications import (
 )
 from applications.data.splits import split_arrays
 from applications.data.text_classification import load_movie_review_polarity
-from applications.preset_registry import PRESETS_DIR, load_preset_metadata
+from applications.common.presets import PRESETS_DIR, load_preset_metadata
 
 SHIPPED = "classifier_tiny_mr"
 # Kim (2014) CNN-rand measured on the preset's own split (see the docs).

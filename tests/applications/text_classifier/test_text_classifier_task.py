@@ -73,7 +73,7 @@ def test_cls_pooling_matches_numpy(classifier):
         classifier.backbone,
         label_names=LABEL_NAMES,
         preprocessor=classifier.preprocessor,
-        pooling="cls",
+        pooling="token",
         dropout=0.0,
     )
     np.testing.assert_allclose(

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from applications.preset_registry import PRESETS_DIR
+from applications.common.presets import PRESETS_DIR
 from applications.translator.backbone import TranslatorBackbone
 
 SMALL = dict(num_layers=2, num_heads=2, hidden_dim=16, intermediate_dim=24)

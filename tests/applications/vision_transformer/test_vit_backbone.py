@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from vit_helpers import TINY, vit_parameters
 
-from applications.preset_registry import PRESETS_DIR
+from applications.common.presets import PRESETS_DIR
 from applications.vision_transformer.backbone import VisionTransformerBackbone
 from applications.vision_transformer.class_token import ClassToken
 from applications.vision_transformer.patch_embedding import PatchEmbedding

@@ -6,7 +6,6 @@ import keras
 import numpy as np
 
 from applications.cli import main
-from applications.vision_transformer.cli import stratified_split
 
 
 def test_train_then_classify_npy_and_png(tmp_path, capsys):
@@ -25,7 +24,7 @@ def test_train_then_classify_npy_and_png(tmp_path, capsys):
     assert metadata["training_command"].startswith("keras-attention train vit")
     assert metadata["split_sizes"] == {"train": 1293, "validation": 144, "test": 360}
     assert metadata["epochs_run"] == 1 and 0.0 <= metadata["test_accuracy"] <= 1.0
-    assert "label_names" not in metadata  # the default class ids "0" to "9"
+    assert metadata["label_names"] == [str(i) for i in range(10)]
     assert "digits" in metadata["training_data"]
     assert "Wrote preset" in capsys.readouterr().out
 
@@ -65,40 +64,3 @@ def test_presets_command_lists_the_vit_presets(capsys):
     assert main(["presets"]) == 0
     out = capsys.readouterr().out
     assert "vit_tiny_digits" in out and "vit_base_patch16_224" in out
-
-
-def test_stratified_split_is_seeded_disjoint_and_balanced():
-    labels = np.repeat(np.arange(4), 25)  # 100 examples, 4 classes
-    train, validation, test = stratified_split(labels, 0.2, 0.25, seed=7)
-    again = stratified_split(labels, 0.2, 0.25, seed=7)
-    assert all(np.array_equal(a, b) for a, b in zip((train, validation, test), again))
-    assert (len(train), len(validation), len(test)) == (60, 20, 20)
-    assert len(set(train) | set(validation) | set(test)) == 100
-    assert np.bincount(labels[test]).tolist() == [5, 5, 5, 5]
-    # The test set does not depend on the validation fraction.
-    assert np.array_equal(stratified_split(labels, 0.2, 0.0, seed=7)[2], test)
-
-
-def test_keras_datasets_keep_their_test_set(monkeypatch):
-    from applications.data import images
-    from applications.vision_transformer.cli import load_split
-
-    def fake_load(name):  # stands in for the keras.datasets download
-        assert name == "cifar10"
-        rng = np.random.default_rng(0)
-        return tuple(
-            images.ImageSet(
-                rng.uniform(size=(n, 32, 32, 3)).astype("float32"),
-                np.arange(n, dtype="int32") % 10,
-                [f"class {i}" for i in range(10)],
-            )
-            for n in (100, 30)
-        )
-
-    monkeypatch.setattr(images, "load_keras_image_dataset", fake_load)
-    train, validation, test, names, description = load_split(
-        "cifar10", validation_fraction=0.1, seed=3
-    )
-    assert (len(train[0]), len(validation[0]), len(test[0])) == (90, 10, 30)
-    assert np.bincount(validation[1]).tolist() == [1] * 10  # stratified
-    assert names[0] == "class 0" and "official test set" in description

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from applications import VisionTransformer
-from applications.preset_registry import load_preset_metadata
-from applications.vision_transformer.cli import load_split
+from applications.common.presets import load_preset_metadata
+from applications.data.images import load_image_split
 
 
 def recorded_options(command):
@@ -22,7 +22,7 @@ def test_vit_tiny_digits_reaches_98_percent_on_its_held_out_split():
     metadata = load_preset_metadata("vit_tiny_digits")
     options = recorded_options(metadata["training_command"])
     # Recompute the held-out split from the recorded seed and fractions.
-    _, _, (images, labels), class_names, _ = load_split(
+    _, _, (images, labels), class_names, _ = load_image_split(
         "digits",
         test_fraction=float(options.get("--test-fraction", 0.2)),
         validation_fraction=float(options.get("--validation-fraction", 0.1)),

@@ -24,7 +24,7 @@ import json
 import os
 from pathlib import Path
 
-PRESETS_DIR = Path(__file__).resolve().parent / "presets"
+PRESETS_DIR = Path(__file__).resolve().parents[1] / "presets"
 
 CONFIG_FILE = "config.json"
 METADATA_FILE = "metadata.json"
@@ -313,15 +313,30 @@ class PresetMixin:
             check_preset_directory(resolved, require_weights=require_weights)
         return super().from_preset(resolved, **kwargs)
 
-    def save_to_preset(self, preset_dir, **kwargs):
-        """Saves to a keras-hub preset directory (see keras-hub's method)."""
+    def save_to_preset(self, preset_dir, metadata=None, **kwargs):
+        """Saves to a keras-hub preset directory (see keras-hub's method).
+
+        Args:
+            preset_dir: the directory to write.
+            metadata: optional dict added to `metadata.json` (e.g.
+                `description`, the training record); a task also records
+                its class name as `task`.
+            **kwargs: forwarded to keras-hub's `save_to_preset()` (e.g.
+                `max_shard_size`).
+        """
+        import keras_hub
+
         super().save_to_preset(preset_dir, **kwargs)
+        if not (Path(preset_dir) / METADATA_FILE).is_file():
+            return  # a tokenizer or preprocessor saved on its own
         # A backbone is its own `backbone_cls`; the other classes name it.
         backbone_cls = getattr(self, "backbone_cls", None) or type(self)
-        if (Path(preset_dir) / METADATA_FILE).is_file():
-            # keras-hub names compatible tasks by `cls.__base__`, which is this
-            # mixin for our classes; name their keras-hub base class instead.
-            update_preset_metadata(preset_dir, tasks=compatible_tasks(backbone_cls))
+        # keras-hub names compatible tasks by `cls.__base__`, which is this
+        # mixin for our classes; name their keras-hub base class instead.
+        fields = {"tasks": compatible_tasks(backbone_cls)}
+        if isinstance(self, keras_hub.models.Task):
+            fields["task"] = type(self).__name__
+        update_preset_metadata(preset_dir, **{**fields, **(metadata or {})})
 
 
 def compatible_tasks(backbone_cls):

@@ -39,12 +39,7 @@ def learn_wordpiece_vocabulary(
             "`texts` must be a non-empty list of strings. Received: "
             f"texts={texts!r:.80}"
         )
-    if not isinstance(vocabulary_size, int) or vocabulary_size <= len(reserved_tokens):
-        raise ValueError(
-            "`vocabulary_size` must be an integer larger than the "
-            f"{len(reserved_tokens)} reserved tokens. Received: "
-            f"vocabulary_size={vocabulary_size!r}"
-        )
+    check_vocabulary_size(vocabulary_size, reserved_tokens)
     dataset = tf.data.Dataset.from_tensor_slices(list(texts)).batch(batch_size)
     return keras_hub.tokenizers.compute_word_piece_vocabulary(
         dataset,
@@ -52,3 +47,17 @@ def learn_wordpiece_vocabulary(
         lowercase=lowercase,
         reserved_tokens=list(reserved_tokens),
     )
+
+
+def check_vocabulary_size(vocabulary_size, reserved_tokens):
+    """Checks that `vocabulary_size` leaves room beyond the reserved tokens.
+
+    Raises:
+        ValueError: for a non-integer or too small size.
+    """
+    if not isinstance(vocabulary_size, int) or vocabulary_size <= len(reserved_tokens):
+        raise ValueError(
+            "`vocabulary_size` must be an integer larger than the "
+            f"{len(reserved_tokens)} reserved tokens. Received: "
+            f"vocabulary_size={vocabulary_size!r}"
+        )

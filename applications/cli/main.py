@@ -138,7 +138,7 @@ def select_backend(backend):
 
 
 def _run_presets(args, argv):
-    from applications import preset_registry
+    from applications.common import presets as preset_registry
 
     for hook in args.hooks:
         importlib.import_module(hook.PRESETS_MODULE)

@@ -1,0 +1,11 @@
+"""The `keras-attention` command line: `main()` and the `Command` of a hook.
+
+- `main.py`: the parser, assembled from the applications' hooks, and
+  `main(argv)`.
+- `options.py`: the options the hooks share, and a `train` command's options
+  generated from its training config.
+"""
+
+from applications.cli.main import Command, build_parser, main, select_backend
+
+__all__ = ["Command", "build_parser", "main", "select_backend"]

@@ -1,0 +1,216 @@
+"""What the classification tasks (text classifier, ViT) share: the head.
+
+`ClassificationTaskMixin` goes ahead of `PresetMixin` and the keras-hub task
+class. It owns the classification head (pooling, dropout, a dense layer over
+the classes), the class names (one rule for text and images: always kept,
+in the config and in the preset's metadata), `from_preset()` with a new set
+of classes, head-only weight files for presets, and turning the model's
+outputs into label names with probabilities for `classify()`.
+
+Shape legend: B batch, T sequence length (tokens, or class token + patches),
+E width, C classes.
+"""
+
+import keras
+import numpy as np
+
+# "token": the first token's vector ([CLS], or ViT's class token);
+# "mean": the mean over the (unmasked) tokens.
+POOLINGS = ("token", "mean")
+# Earlier names of the same poolings, still read from saved configs.
+_POOLING_ALIASES = {"cls": "token"}
+
+
+def check_classes(num_classes, label_names):
+    """Returns `(num_classes, label_names)`, filling the one left out.
+
+    Args:
+        num_classes: C, or None to take `len(label_names)`.
+        label_names: C distinct strings, or None for `["0", ..., "C-1"]`.
+
+    Raises:
+        TypeError: if `label_names` is not a list of strings.
+        ValueError: for fewer than 2 classes, repeated names, or a count
+            that disagrees with `num_classes`.
+    """
+    if label_names is not None:
+        if isinstance(label_names, str) or not all(
+            isinstance(name, str) for name in label_names
+        ):
+            raise TypeError(
+                f"`label_names` must be a list of strings. Received: {label_names!r}"
+            )
+        label_names = list(label_names)
+        if len(set(label_names)) != len(label_names):
+            raise ValueError(f"`label_names` must be unique. Received: {label_names!r}")
+        if num_classes is None:
+            num_classes = len(label_names)
+    if not isinstance(num_classes, int) or num_classes < 2:
+        raise ValueError(
+            "`num_classes` must be an integer >= 2 (or give `label_names`). "
+            f"Received: num_classes={num_classes!r}, label_names={label_names!r}"
+        )
+    if label_names is None:
+        label_names = [str(i) for i in range(num_classes)]
+    if len(label_names) != num_classes:
+        raise ValueError(
+            "`label_names` must have `num_classes` entries. Received: "
+            f"num_classes={num_classes}, label_names={label_names!r}"
+        )
+    return num_classes, label_names
+
+
+def check_pooling(pooling):
+    """The pooling's name in `POOLINGS` (`"cls"` is read as `"token"`).
+
+    Raises:
+        ValueError: for another name.
+    """
+    pooling = _POOLING_ALIASES.get(pooling, pooling)
+    if pooling not in POOLINGS:
+        raise ValueError(
+            f"`pooling` must be one of {POOLINGS}. Received: pooling={pooling!r}"
+        )
+    return pooling
+
+
+class ClassificationTaskMixin:
+    """The head, the class names, presets with new classes, `classify()`.
+
+    A task calls `_build_classification_head()` in its `__init__` before
+    `super().__init__()` and `_set_classification_config()` after it, and
+    returns `_classification_config()` from `get_config()`.
+    """
+
+    def _build_classification_head(
+        self,
+        sequence,
+        num_classes,
+        pooling,
+        activation,
+        dropout,
+        padding_mask=None,
+    ):
+        """Pools a (B, T, E) sequence and maps it to (B, C) outputs.
+
+        Args:
+            sequence: the backbone's symbolic (B, T, E) output.
+            num_classes: C.
+            pooling: one of `POOLINGS`.
+            activation: activation of the output layer (`"softmax"`, None).
+            dropout: dropout rate before the output layer.
+            padding_mask: optional (B, T) mask of the tokens the mean pools.
+
+        Returns:
+            The symbolic (B, C) outputs.
+        """
+        dtype = self.backbone.dtype_policy
+        self.pooler = None
+        if pooling == "mean":
+            self.pooler = keras.layers.GlobalAveragePooling1D(
+                dtype=dtype, name="mean_pooling"
+            )
+            pooled = self.pooler(sequence, mask=padding_mask)  # (B, E)
+        else:
+            pooled = sequence[:, 0, :]  # (B, E): [CLS], or the class token
+        self.output_dropout = keras.layers.Dropout(
+            dropout, dtype=dtype, name="output_dropout"
+        )
+        self.output_dense = keras.layers.Dense(
+            num_classes, activation=activation, dtype=dtype, name="classifier_head"
+        )
+        return self.output_dense(self.output_dropout(pooled))  # (B, C)
+
+    def _set_classification_config(
+        self, num_classes, label_names, pooling, activation, dropout
+    ):
+        self.num_classes = num_classes
+        self.label_names = label_names
+        self.pooling = pooling
+        self.activation = keras.activations.get(activation)
+        self.dropout = dropout
+
+    def _classification_config(self):
+        return {
+            "num_classes": self.num_classes,
+            "label_names": list(self.label_names),
+            "pooling": self.pooling,
+            "activation": keras.activations.serialize(self.activation),
+            "dropout": self.dropout,
+        }
+
+    @classmethod
+    def from_preset(cls, preset, load_weights=None, **kwargs):
+        """Instantiates the task from a preset.
+
+        Args:
+            preset: a built-in preset name (see `cls.presets`), a local
+                preset directory, or a `kaggle://` / `hf://` handle.
+            load_weights: whether to load the saved weights; None loads them
+                when the preset has any (an architecture preset such as
+                `vit_base_patch16_224` gives random weights).
+            **kwargs: override config entries. Passing `label_names` or
+                `num_classes` gives a new, randomly initialized head for
+                those classes (the backbone keeps its weights).
+
+        Returns:
+            An instance of `cls`.
+        """
+        if kwargs.get("label_names") is not None:
+            kwargs.setdefault("num_classes", len(kwargs["label_names"]))
+        elif "num_classes" in kwargs:
+            kwargs["label_names"] = None
+        return super().from_preset(preset, load_weights=load_weights, **kwargs)
+
+    def save_to_preset(self, preset_dir, max_shard_size=10, metadata=None):
+        """Saves the task to a preset directory, its class names in the metadata.
+
+        Args:
+            preset_dir: the directory to write.
+            max_shard_size: see `keras_hub.models.Task.save_to_preset`.
+            metadata: optional dict added to `metadata.json` (e.g.
+                `description`, training data, accuracy).
+        """
+        super().save_to_preset(
+            preset_dir,
+            max_shard_size=max_shard_size,
+            metadata={"label_names": list(self.label_names), **(metadata or {})},
+        )
+
+    def save_task_weights(self, filepath):
+        """Saves the head's weights, without the backbone or optimizer state.
+
+        keras-hub's version also writes the optimizer's variables, which a
+        preset does not need and a freshly compiled task warns it cannot load.
+        """
+        keras.saving.save_weights(
+            self, filepath, objects_to_skip=self._not_task_objects()
+        )
+
+    def load_task_weights(self, filepath):
+        """Loads head weights written by `save_task_weights()`."""
+        keras.saving.load_weights(
+            self, filepath, objects_to_skip=self._not_task_objects()
+        )
+
+    def _not_task_objects(self):
+        skipped = list(self.backbone._flatten_layers())
+        if self.optimizer is not None:
+            skipped.append(self.optimizer)
+        return skipped
+
+    def _labels_and_probabilities(self, inputs, batch_size, single):
+        """Predicts `inputs` and returns label names and (B, C) probabilities.
+
+        Logits (a head without softmax) are turned into probabilities; with
+        `single`, returns the first label and its (C,) row.
+        """
+        outputs = self.predict(inputs, batch_size=batch_size, verbose=0)
+        outputs = np.asarray(outputs, dtype="float64")  # (B, C)
+        if self.activation is not keras.activations.softmax:
+            shifted = np.exp(outputs - outputs.max(axis=-1, keepdims=True))
+            outputs = shifted / shifted.sum(axis=-1, keepdims=True)
+        labels = [self.label_names[i] for i in outputs.argmax(axis=-1)]
+        if single:
+            return labels[0], outputs[0]
+        return labels, outputs

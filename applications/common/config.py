@@ -1,0 +1,134 @@
+"""Typed training configurations: the options every training recipe shares.
+
+Each application's `training.py` defines a dataclass deriving from
+`TrainingConfig` and a `train(config)` function. A field made with `option()`
+carries its command-line help, so the `keras-attention train ...` commands
+are generated from the dataclass (see `applications.cli.options`) and the
+defaults live in one place. Values are checked when the config is made: a
+`ValueError` names the field, its command-line flag and what was received.
+
+Example:
+>>> config = TextClassifierTrainingConfig(dataset="mr", epochs=3, output="out")
+>>> classifier, record = train(config)
+"""
+
+import dataclasses
+
+# Command-line option groups, in the order `--help` lists them.
+GROUPS = ("data", "split", "model", "training", "run")
+
+
+def option(default, help, group=None, **command_line):
+    """A dataclass field with its command-line help.
+
+    Args:
+        default: the default value.
+        help: one line for `--help` (the default is appended).
+        group: one of `GROUPS`, or None for the options listed first.
+        **command_line: more for the command line: `choices`, `metavar`,
+            `required` (the command line requires it; Python code need not
+            give it), `exclusive` (the name of a group of options of which
+            at most one is given; required if one of them says so).
+
+    Returns:
+        `dataclasses.field`.
+    """
+    if group is not None and group not in GROUPS:
+        raise ValueError(f"`group` must be one of {GROUPS}. Received: {group!r}")
+    return dataclasses.field(
+        default=default, metadata={"help": help, "group": group, **command_line}
+    )
+
+
+def flag(name):
+    """The command-line flag of a config field: `batch_size` -> `--batch-size`."""
+    return "--" + name.replace("_", "-")
+
+
+def check_range(
+    config, name, low=None, high=None, low_open=False, high_open=True, optional=False
+):
+    """Checks that `config.<name>` is a number in a range.
+
+    Args:
+        config: the dataclass instance.
+        name: the field.
+        low, high: the bounds (None: unbounded).
+        low_open, high_open: whether `low` / `high` itself is excluded.
+        optional: whether None is allowed.
+
+    Raises:
+        ValueError: naming the field and its flag, the range and the value.
+    """
+    value = getattr(config, name)
+    if optional and value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        inside = False
+    else:
+        inside = (low is None or (value > low if low_open else value >= low)) and (
+            high is None or (value < high if high_open else value <= high)
+        )
+    if not inside:
+        interval = (
+            f"{'(' if low_open else '['}{'-inf' if low is None else low}, "
+            f"{'inf' if high is None else high}{')' if high_open else ']'}"
+        )
+        raise ValueError(
+            f"`{name}` ({flag(name)}) must be in {interval}"
+            + (" or None" if optional else "")
+            + f". Received: {name}={value!r}"
+        )
+
+
+@dataclasses.dataclass
+class TrainingConfig:
+    """What every training recipe takes beside its data and model options.
+
+    `output` is the preset directory `train()` writes (None: nothing is
+    written; the trained task is returned). The applications override
+    defaults that suit them (e.g. more epochs for the Vision Transformer).
+    """
+
+    output: str | None = option(None, "preset directory to write", required=True)
+    description: str | None = option(None, "description kept in the preset")
+    validation_fraction: float = option(
+        0.1, "share of the data used to pick the best epoch", "split"
+    )
+    test_fraction: float = option(
+        0.1, "share of the data held out to measure the result (0: none)", "split"
+    )
+    epochs: int = option(10, "the most epochs to train", "training")
+    batch_size: int = option(32, "examples per training step", "training")
+    learning_rate: float = option(1e-3, "the peak learning rate", "training")
+    patience: int | None = option(
+        None,
+        "stop after this many epochs without a better validation score "
+        "(None: train all epochs)",
+        "training",
+    )
+    seed: int = option(1337, "seed of the splits, weights and shuffling", "run")
+    steps_per_epoch: int | None = option(
+        None, "cap on batches per epoch (smoke tests)", "run"
+    )
+    checkpoint: str | None = option(
+        None,
+        "best-weights file (default: runs/<output name>/best.weights.h5)",
+        "run",
+    )
+    verbose: int = option(
+        1, "0 silent, 1 progress bar, 2 one line per epoch", "run", choices=(0, 1, 2)
+    )
+
+    def __post_init__(self):
+        check_range(self, "validation_fraction", 0.0, 1.0)
+        check_range(self, "test_fraction", 0.0, 1.0)
+        check_range(self, "epochs", 1)
+        check_range(self, "batch_size", 1)
+        check_range(self, "learning_rate", 0.0, low_open=True)
+        check_range(self, "patience", 0, optional=True)
+        check_range(self, "steps_per_epoch", 1, optional=True)
+        if self.verbose not in (0, 1, 2):
+            raise ValueError(
+                f"`verbose` (--verbose) must be 0, 1 or 2. Received: {self.verbose!r}"
+            )

@@ -1,0 +1,271 @@
+"""Training recipe of the translator: a typed config and `train(config)`.
+
+    from applications.translator.training import TranslatorTrainingConfig, train
+
+    translator, record = train(TranslatorTrainingConfig(
+        data="eng-cmn.tsv", epochs=10, output="my_translator"))
+
+`keras-attention train translator` maps its options onto the config. With
+`preset`, a trained preset is fine-tuned with its vocabularies, and an
+architecture preset (e.g. `transformer_base`) gives the model configuration
+while the vocabularies are learned from the data.
+"""
+
+import dataclasses
+import json
+from pathlib import Path
+
+from applications.common import training
+from applications.common.config import TrainingConfig, check_range, option
+
+ARCHITECTURES = ("transformer", "rnn_attention")
+# The backbone config entries an architecture preset sets.
+_ARCHITECTURE_KEYS = (
+    "architecture", "num_layers", "num_heads", "hidden_dim", "intermediate_dim",
+    "max_sequence_length", "dropout", "position", "tie_embeddings",
+    "normalize_first", "layer_norm_epsilon", "vocabulary_size",
+    "source_vocabulary_size",
+)  # fmt: skip
+
+
+@dataclasses.dataclass
+class TranslatorTrainingConfig(TrainingConfig):
+    """How to train a `Translator` (see `option` helps).
+
+    Adam with gradient clipping, a linear warmup and cosine decay of the
+    learning rate, teacher forcing, and the epoch of best validation loss
+    kept; the held-out test pairs are scored with BLEU and chrF (greedy).
+    """
+
+    data: str | None = option(
+        None,
+        "Tatoeba/Anki TSV: source<TAB>target[<TAB>attribution] per line",
+        "data",
+        required=True,
+    )
+    preset: str | None = option(
+        None,
+        "start from this preset: a trained one is fine-tuned with its "
+        "vocabularies; an architecture preset (e.g. transformer_base) gives the "
+        "model configuration and vocabularies are learned from --data",
+    )
+    reverse: bool = option(False, "translate column 2 into column 1", "data")
+    max_pairs: int | None = option(None, "read only the first N pairs", "data")
+    validation_fraction: float = option(
+        0.05,
+        "share of the distinct source sentences used to pick the best epoch",
+        "split",
+    )
+    test_fraction: float = option(
+        0.1,
+        "share of the distinct source sentences held out for BLEU/chrF (0: none)",
+        "split",
+    )
+    test_output: str | None = option(
+        None, "also write the held-out test pairs to this TSV (for `evaluate`)", "data"
+    )
+    architecture: str = option(
+        "transformer", "encoder-decoder", "model", choices=ARCHITECTURES
+    )
+    source_vocabulary_size: int = option(6000, "the largest source vocabulary", "model")
+    target_vocabulary_size: int = option(4000, "the largest target vocabulary", "model")
+    shared_vocabulary: bool = option(
+        False,
+        "one vocabulary (of --target-vocabulary-size) and embedding for both",
+        "model",
+    )
+    sequence_length: int = option(32, "tokens per sentence, both sides", "model")
+    num_layers: int = option(2, "encoder and decoder layers", "model")
+    num_heads: int = option(4, "attention heads (Transformer)", "model")
+    hidden_dim: int = option(128, "d_model, or the GRU width", "model")
+    intermediate_dim: int = option(512, "feed-forward width d_ff", "model")
+    dropout: float = option(0.1, "dropout rate", "model")
+    position: str = option(
+        "learned", "position encoding", "model", choices=("learned", "sinusoidal")
+    )
+    normalize_first: bool = option(
+        False, "pre-LN Transformer blocks (the paper's are post-LN)", "model"
+    )
+    batch_size: int = option(64, "sentence pairs per training step", "training")
+    warmup_steps: int = option(500, "linear warmup, then cosine decay", "training")
+    patience: int | None = option(
+        3,
+        "stop after this many epochs without a better validation loss",
+        "training",
+    )
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.data is None:
+            raise ValueError(
+                "`data` (--data) must be a TSV of sentence pairs. Received: None"
+            )
+        check_range(self, "dropout", 0.0, 1.0)
+        check_range(self, "warmup_steps", 0)
+        check_range(self, "sequence_length", 2)
+
+
+def train(config, command=None):
+    """Trains a translator as `config` says; writes `config.output`.
+
+    Args:
+        config: a `TranslatorTrainingConfig`.
+        command: the command-line arguments, kept in the record (None from
+            Python).
+
+    Returns:
+        `TrainingResult(task, record)`: the trained `Translator` and its
+        training record (also in the preset's `metadata.json`).
+    """
+    import keras
+
+    from applications.data.translation_pairs import (
+        load_translation_pairs,
+        split_pairs_by_source,
+        write_translation_pairs,
+    )
+    from applications.translator.evaluation import score_translator
+    from applications.translator.task import Translator
+
+    keras.utils.set_random_seed(config.seed)
+    with training.Stopwatch() as watch:
+        sources, targets = load_translation_pairs(
+            config.data, max_pairs=config.max_pairs, reverse=config.reverse
+        )
+        train_split, validation, test = split_pairs_by_source(
+            sources,
+            targets,
+            validation_fraction=config.validation_fraction,
+            test_fraction=config.test_fraction,
+            seed=config.seed,
+        )
+        architecture = architecture_preset_config(config.preset)
+        if config.preset and architecture is None:
+            translator = Translator.from_preset(config.preset)
+        else:
+            translator = build_translator(config, *train_split, architecture)
+        steps = config.steps_per_epoch or -(-len(train_split[0]) // config.batch_size)
+        total_steps = steps * config.epochs
+        schedule = training.warmup_cosine_schedule(
+            config.learning_rate,
+            total_steps,
+            min(config.warmup_steps, total_steps // 2),
+            alpha=0.05,
+        )
+        translator.compile(optimizer=keras.optimizers.Adam(schedule, clipnorm=1.0))
+        has_validation = len(validation[0]) > 0
+        result = training.fit(
+            translator,
+            training.batches(*train_split, config.batch_size, seed=config.seed),
+            training.batches(*validation, config.batch_size)
+            if has_validation
+            else None,
+            config,
+            monitor="val_loss" if has_validation else "loss",
+        )
+    training_seconds = watch.seconds
+    fields = {}
+    if has_validation:
+        fields["validation_loss"] = round(result["best_value"], 4)
+    scores = {}
+    if len(test[0]):
+        if config.test_output:
+            write_translation_pairs(config.test_output, *test)
+        with training.Stopwatch() as evaluation_watch:
+            scores = score_translator(translator, *test, num_beams=1)
+        scores["evaluation_wall_time_seconds"] = round(evaluation_watch.seconds, 1)
+        fields["result"] = f"BLEU {scores['bleu']}, chrF {scores['chrf']}"
+    return training.finish(
+        translator,
+        config,
+        result,
+        training_seconds,
+        command,
+        description=config.description
+        or f"{translator.backbone.architecture} translator trained on {config.data}",
+        training_data=f"{config.data} ({len(sources)} pairs"
+        + (", reversed" if config.reverse else "")
+        + ")",
+        split=(
+            "split_pairs_by_source: distinct source sentences shuffled with "
+            f"seed {config.seed}; test {config.test_fraction}, validation "
+            f"{config.validation_fraction} of them; every pair of a source in "
+            "its source's split"
+        ),
+        split_sizes=training.split_sizes(train_split, validation, test),
+        split_seed=config.seed,
+        held_out_test=scores,
+        **fields,
+    )
+
+
+def build_translator(config, train_sources, train_targets, preset_config=None):
+    """An untrained `Translator` as `config` (or an architecture preset's
+    config) says, its vocabularies learned from the training pairs."""
+    from applications.translator.backbone import TranslatorBackbone
+    from applications.translator.preprocessor import (
+        TARGET_TOKENIZER_CONFIG_FILE,
+        TranslatorPreprocessor,
+    )
+    from applications.translator.task import Translator
+    from applications.translator.tokenizer import TranslatorTokenizer
+
+    backbone_config = {
+        "architecture": config.architecture,
+        "num_layers": config.num_layers,
+        "num_heads": config.num_heads,
+        "hidden_dim": config.hidden_dim,
+        "intermediate_dim": config.intermediate_dim,
+        "max_sequence_length": config.sequence_length,
+        "dropout": config.dropout,
+        "position": config.position,
+        "normalize_first": config.normalize_first,
+        "vocabulary_size": config.target_vocabulary_size,
+        "source_vocabulary_size": (
+            None if config.shared_vocabulary else config.source_vocabulary_size
+        ),
+        **(preset_config or {}),
+    }
+    if backbone_config["source_vocabulary_size"] is None:
+        tokenizer = TranslatorTokenizer.from_texts(
+            train_sources + train_targets,
+            backbone_config["vocabulary_size"],
+            lowercase=False,
+        )
+        target_tokenizer = None
+        backbone_config["vocabulary_size"] = tokenizer.vocabulary_size()
+    else:
+        tokenizer = TranslatorTokenizer.from_texts(
+            train_sources, backbone_config["source_vocabulary_size"], lowercase=True
+        )
+        target_tokenizer = TranslatorTokenizer.from_texts(
+            train_targets,
+            backbone_config["vocabulary_size"],
+            lowercase=False,
+            config_file=TARGET_TOKENIZER_CONFIG_FILE,
+        )
+        backbone_config["source_vocabulary_size"] = tokenizer.vocabulary_size()
+        backbone_config["vocabulary_size"] = target_tokenizer.vocabulary_size()
+    length = min(config.sequence_length, backbone_config["max_sequence_length"])
+    preprocessor = TranslatorPreprocessor(
+        tokenizer,
+        target_tokenizer,
+        encoder_sequence_length=length,
+        decoder_sequence_length=length,
+    )
+    return Translator(TranslatorBackbone(**backbone_config), preprocessor)
+
+
+def architecture_preset_config(preset):
+    """The backbone config of an architecture preset (no weights), else None."""
+    from applications.common.presets import (
+        CONFIG_FILE,
+        preset_has_weights,
+        resolve_preset,
+    )
+
+    if preset is None or preset_has_weights(preset):
+        return None
+    with open(Path(resolve_preset(preset)) / CONFIG_FILE, encoding="utf-8") as file:
+        config = json.load(file)["config"]
+    return {key: config[key] for key in _ARCHITECTURE_KEYS if key in config}

@@ -1,0 +1,231 @@
+"""Training recipe of the Vision Transformer: a typed config and `train(config)`.
+
+    from applications.vision_transformer.training import (
+        VisionTransformerTrainingConfig, train)
+
+    vit, record = train(VisionTransformerTrainingConfig(
+        dataset="digits", epochs=20, output="my_vit"))
+
+`keras-attention train vit` maps its options onto the config. `digits` is
+scikit-learn's 8x8 digits (shipped in its wheel, offline); the
+`keras.datasets` sets download on first use.
+"""
+
+import dataclasses
+
+from applications.common import training
+from applications.common.config import TrainingConfig, check_range, option
+from applications.data.images import IMAGE_DATASETS
+
+# Data set -> the default patch side P.
+DEFAULT_PATCH_SIZES = {
+    "digits": 2,
+    "mnist": 4,
+    "fashion_mnist": 4,
+    "cifar10": 4,
+    "cifar100": 4,
+}
+
+
+@dataclasses.dataclass
+class VisionTransformerTrainingConfig(TrainingConfig):
+    """How to train a `VisionTransformer` from scratch (see `option` helps).
+
+    AdamW with a linear warmup and cosine decay of the learning rate, random
+    shifts / rotations / flips of the training images, and the epoch of
+    best validation loss (or accuracy) kept.
+    """
+
+    dataset: str | None = option(
+        None,
+        "; ".join(f"{name}: {about}" for name, about in IMAGE_DATASETS.items()),
+        "data",
+        required=True,
+        choices=sorted(IMAGE_DATASETS),
+    )
+    validation_fraction: float = option(
+        0.1, "share of the training data used to pick the best epoch", "split"
+    )
+    test_fraction: float = option(
+        0.2,
+        "digits only: share held out for testing (the keras.datasets sets use "
+        "their official test set)",
+        "split",
+    )
+    patch_size: int | None = option(
+        None, "patch side P (default: 2 for digits, 4 for the others)", "model"
+    )
+    num_layers: int = option(4, "Transformer encoder blocks", "model")
+    num_heads: int = option(4, "attention heads", "model")
+    hidden_dim: int = option(64, "d_model", "model")
+    intermediate_dim: int = option(128, "MLP width", "model")
+    dropout: float = option(0.0, "dropout rate", "model")
+    pooling: str = option(
+        "token",
+        "the class token's vector, or the mean over all tokens",
+        "model",
+        choices=("token", "mean"),
+    )
+    epochs: int = option(100, "the most epochs to train", "training")
+    learning_rate: float = option(2e-3, "the peak learning rate", "training")
+    weight_decay: float = option(0.05, "AdamW's decoupled weight decay", "training")
+    warmup_epochs: int = option(
+        5, "linear warmup before the cosine decay of the learning rate", "training"
+    )
+    shift: int = option(
+        1, "augmentation: random shifts of up to this many pixels (0: none)", "training"
+    )
+    rotation: float = option(
+        0.0,
+        "augmentation: random rotations of up to this many degrees (0: none)",
+        "training",
+    )
+    flip: bool = option(
+        False, "augmentation: random horizontal flips (not for digits)", "training"
+    )
+    monitor: str = option(
+        "loss",
+        "validation quantity that picks the best epoch (loss: finer grained "
+        "than the accuracy of a small validation set)",
+        "training",
+        choices=("loss", "accuracy"),
+    )
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.dataset not in IMAGE_DATASETS:
+            raise ValueError(
+                f"`dataset` (--dataset) must be one of {sorted(IMAGE_DATASETS)}. "
+                f"Received: dataset={self.dataset!r}"
+            )
+        check_range(self, "patch_size", 1, optional=True)
+        check_range(self, "dropout", 0.0, 1.0)
+        check_range(self, "weight_decay", 0.0)
+        check_range(self, "warmup_epochs", 0)
+        check_range(self, "shift", 0)
+        check_range(self, "rotation", 0.0)
+        if self.monitor not in ("loss", "accuracy"):
+            raise ValueError(
+                "`monitor` (--monitor) must be 'loss' or 'accuracy'. "
+                f"Received: monitor={self.monitor!r}"
+            )
+
+
+def train(config, command=None):
+    """Trains a Vision Transformer as `config` says; writes `config.output`.
+
+    Args:
+        config: a `VisionTransformerTrainingConfig`.
+        command: the command-line arguments, kept in the record (None from
+            Python).
+
+    Returns:
+        `TrainingResult(task, record)`: the trained `VisionTransformer` and
+        its training record (also in the preset's `metadata.json`).
+    """
+    import keras
+
+    from applications.data.augmentation import image_augmentation
+    from applications.data.images import load_image_split
+
+    keras.utils.set_random_seed(config.seed)
+    with training.Stopwatch() as watch:
+        train_split, validation, test, label_names, data_description = (
+            load_image_split(
+                config.dataset, config.test_fraction, config.validation_fraction,
+                config.seed,
+            )
+        )  # fmt: skip
+        classifier = build_vision_transformer(
+            config, train_split[0].shape[1:], label_names
+        )
+        steps = -(-len(train_split[0]) // config.batch_size)
+        if config.steps_per_epoch:
+            steps = min(steps, config.steps_per_epoch)
+        schedule = training.warmup_cosine_schedule(
+            config.learning_rate, steps * config.epochs, steps * config.warmup_epochs
+        )
+        classifier.compile(
+            optimizer=keras.optimizers.AdamW(
+                learning_rate=schedule, weight_decay=config.weight_decay
+            ),
+        )
+        map_examples, map_batches = image_augmentation(
+            config.shift, config.flip, config.rotation, seed=config.seed
+        )
+        has_validation = len(validation[0]) > 0
+        accuracy = "sparse_categorical_accuracy"
+        result = training.fit(
+            classifier,
+            training.batches(
+                *train_split,
+                config.batch_size,
+                seed=config.seed,
+                map_examples=map_examples,
+                map_batches=map_batches,
+            ),
+            training.batches(*validation, config.batch_size)
+            if has_validation
+            else None,
+            config,
+            monitor=("val_" if has_validation else "")
+            + ("loss" if config.monitor == "loss" else accuracy),
+            mode="min" if config.monitor == "loss" else "max",
+        )
+    metrics = {}
+    if len(test[0]):
+        _, test_accuracy = classifier.evaluate(
+            training.batches(*test, config.batch_size), verbose=0
+        )
+        metrics["test_accuracy"] = round(float(test_accuracy), 4)
+        metrics["result"] = f"test accuracy {test_accuracy:.1%}"
+    if has_validation:
+        best = result["best_epoch"] - 1
+        metrics["validation_accuracy"] = round(
+            float(result["history"][f"val_{accuracy}"][best]), 4
+        )
+    return training.finish(
+        classifier,
+        config,
+        result,
+        watch.seconds,
+        command,
+        description=config.description
+        or f"Vision Transformer trained on {config.dataset}",
+        training_data=data_description,
+        split_sizes=training.split_sizes(train_split, validation, test),
+        split_seed=config.seed,
+        **metrics,
+    )
+
+
+def build_vision_transformer(config, image_shape, label_names):
+    """An untrained `VisionTransformer` as `config` says, for (H, W, C) images."""
+    from applications.vision_transformer.backbone import VisionTransformerBackbone
+    from applications.vision_transformer.preprocessor import (
+        VisionTransformerImageConverter,
+        VisionTransformerPreprocessor,
+    )
+    from applications.vision_transformer.task import VisionTransformer
+
+    height, width, channels = image_shape
+    backbone = VisionTransformerBackbone(
+        image_size=(height, width),
+        patch_size=config.patch_size or DEFAULT_PATCH_SIZES[config.dataset],
+        num_layers=config.num_layers,
+        num_heads=config.num_heads,
+        hidden_dim=config.hidden_dim,
+        intermediate_dim=config.intermediate_dim,
+        num_channels=channels,
+        dropout=config.dropout,
+    )
+    converter = VisionTransformerImageConverter(
+        image_size=(height, width), num_channels=channels
+    )
+    return VisionTransformer(
+        backbone,
+        label_names=label_names,
+        preprocessor=VisionTransformerPreprocessor(converter),
+        pooling=config.pooling,
+        dropout=config.dropout,
+    )
