@@ -1,10 +1,19 @@
-"""The one place that reaches into Keras internals: Keras masks on tensors.
+"""The one place that reaches into Keras internals and asks which backend runs.
 
-Keras 3 attaches a `mask_zero` padding mask to a tensor as the attribute
-`_keras_mask`, or, for tensors that take no attributes, in a table of its
-own. It exposes no public accessor, so this module uses Keras' private one
-when present and the attribute otherwise.
+Two kinds of question live here, so that no other module under
+`keras_attention/` calls `keras.config.backend()` or imports a backend:
+
+- Keras masks on tensors. Keras 3 attaches a `mask_zero` padding mask to a
+  tensor as the attribute `_keras_mask`, or, for tensors that take no
+  attributes, in a table of its own. It exposes no public accessor, so this
+  module uses Keras' private one when present and the attribute otherwise.
+- What the running backend's attention kernel does: whether
+  `keras.ops.dot_product_attention` is a fused kernel worth calling
+  (`has_fused_attention_kernel`), and whether it holds every score of a long
+  sequence at once (`attention_kernel_holds_all_scores`).
 """
+
+import keras
 
 try:
     from keras.src.backend.common.masking import get_keras_mask, set_keras_mask
@@ -44,3 +53,34 @@ def reattach_keras_masks(detached):
     for tensor, mask in detached:
         if mask is not None:
             set_keras_mask(tensor, mask)
+
+
+def has_fused_attention_kernel():
+    """Whether `keras.ops.dot_product_attention` should be called for the
+    softmax(Q K^T) V core.
+
+    True on JAX (XLA / cuDNN / flash kernels) and PyTorch (SDPA). False on
+    TensorFlow: it has no such kernel, and Keras composes one from ops whose
+    gradient took twice as long as the explicit path's (T=2048, XLA on CPU;
+    see docs/benchmarks.md), so TensorFlow computes the core explicitly.
+    """
+    return keras.config.backend() != "tensorflow"
+
+
+def attention_kernel_holds_all_scores():
+    """Whether the running backend's attention path holds the whole
+    (B, H, T, S) score matrix at once, so that long sequences are better
+    computed a block of queries at a time.
+
+    True on TensorFlow (its explicit path materialises the scores; XLA on
+    CPU) and on JAX when its default backend is the CPU (XLA's CPU kernel
+    materialises them). False on JAX with a GPU or TPU default backend
+    (flash / cuDNN kernels) and on PyTorch (its SDPA kernel does not hold
+    them).
+    """
+    backend = keras.config.backend()
+    if backend == "jax":
+        import jax
+
+        return jax.default_backend() == "cpu"
+    return backend == "tensorflow"

@@ -56,26 +56,25 @@ class AdditiveAttention(BaseAttention):
                 f"`units` must be a positive integer. Received: units={units!r}"
             )
         self.units = units
-        self.kernel_initializer = kernel_initializer
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
 
     def build(self, query_shape, value_shape, key_shape=None):
         self._check_shapes(query_shape, value_shape, key_shape, build=True)
         key_shape = value_shape if key_shape is None else key_shape
-        initializer = keras.initializers.get(self.kernel_initializer)
         self.query_kernel = self.add_weight(
             name="query_kernel",
             shape=(query_shape[-1], self.units),
-            initializer=initializer,
+            initializer=self.kernel_initializer,
         )
         self.key_kernel = self.add_weight(
             name="key_kernel",
             shape=(key_shape[-1], self.units),
-            initializer=initializer,
+            initializer=self.kernel_initializer,
         )
         self.score_vector = self.add_weight(
             name="score_vector",
             shape=(self.units,),
-            initializer=initializer,
+            initializer=self.kernel_initializer,
         )
 
     def _attend(self, query, key, value, mask, is_causal, return_scores, training):
@@ -104,7 +103,9 @@ class AdditiveAttention(BaseAttention):
             {
                 "units": self.units,
                 "dropout": self.dropout,
-                "kernel_initializer": self.kernel_initializer,
+                "kernel_initializer": keras.initializers.serialize(
+                    self.kernel_initializer
+                ),
             }
         )
         return config

@@ -4,6 +4,7 @@ Shape legend: B batch, T query length, S key length, D query/key width,
 V value width.
 """
 
+import keras
 from keras import ops
 
 from keras_attention.api_export import keras_attention_export
@@ -75,7 +76,7 @@ class DotProductAttention(BaseAttention):
                 f"Received: score_mode={score_mode!r}"
             )
         self.score_mode = score_mode
-        self.kernel_initializer = kernel_initializer
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
 
     def build(self, query_shape, value_shape, key_shape=None):
         # Only "general" has weights tied to the input widths.
@@ -121,7 +122,9 @@ class DotProductAttention(BaseAttention):
             {
                 "score_mode": self.score_mode,
                 "dropout": self.dropout,
-                "kernel_initializer": self.kernel_initializer,
+                "kernel_initializer": keras.initializers.serialize(
+                    self.kernel_initializer
+                ),
             }
         )
         return config

@@ -4,9 +4,12 @@ Shape legend: B batch, T query length, S key length, H query heads,
 K key/value heads (K divides H), D key head size, V value head size.
 """
 
-import keras
 from keras import ops
 
+from keras_attention.compat import (
+    attention_kernel_holds_all_scores,
+    has_fused_attention_kernel,
+)
 from keras_attention.ops.masks import causal_mask, merge_attention_masks
 
 # Finite, so a fully masked row gives a uniform softmax instead of NaN (it is
@@ -105,11 +108,10 @@ def _fused_attention(query, key, value, mask, is_causal, scale):
     """The backend's fused kernel, `keras.ops.dot_product_attention`, given
     our (B, T, S) boolean mask.
 
-    TensorFlow has no such kernel: Keras composes it from ops whose gradient
-    took twice as long as our explicit path's (T=2048, XLA on CPU; see
-    docs/benchmarks.md), so TensorFlow takes the explicit path here.
+    Where the backend has no such kernel (TensorFlow, see
+    `keras_attention.compat.has_fused_attention_kernel`), the explicit path.
     """
-    if keras.config.backend() == "tensorflow":
+    if not has_fused_attention_kernel():
         return _explicit_attention(query, key, value, mask, is_causal, scale, None)[0]
     return ops.dot_product_attention(
         query,
@@ -124,16 +126,12 @@ def _fused_attention(query, key, value, mask, is_causal, scale):
 def _kernel_materialises_scores(query_length):
     """Whether a sequence this long should go by query blocks: the backend's
     kernel would hold all (B, H, T, S) scores (XLA on CPU does; torch's SDPA
-    and the GPU flash kernels do not)."""
+    and the GPU flash kernels do not; see
+    `keras_attention.compat.attention_kernel_holds_all_scores`)."""
     # Unknown (None, or symbolic while jax infers shapes) lengths stay fused.
     if not isinstance(query_length, int) or query_length <= 2 * QUERY_BLOCK_SIZE:
         return False
-    backend = keras.config.backend()
-    if backend == "jax":
-        import jax
-
-        return jax.default_backend() == "cpu"
-    return backend == "tensorflow"
+    return attention_kernel_holds_all_scores()
 
 
 def attention_by_query_blocks(

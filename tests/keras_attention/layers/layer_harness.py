@@ -1,9 +1,11 @@
 """One harness for every layer: a tiny configuration and its inputs.
 
-`LAYER_CASES` holds, per public layer, a factory and example inputs small
-enough that the same checks (config round trip, `.keras` save/load, symbolic
-vs eager call, a `model.fit` step, mixed precision) run on every backend
-within the suite's time budget. `test_layer_harness.py` applies the checks.
+`LAYER_CASES` holds, per public layer, a factory, non-default constructor
+arguments and example inputs small enough that the same checks (config round
+trip through JSON with default and non-default arguments, `.keras`
+save/load, symbolic vs eager call, a `model.fit` step, mixed precision) run
+on every backend within the suite's time budget. `test_layer_harness.py`
+applies the checks.
 
 Shape legend: B batch (2), T query length (4), S key length (6), E width (8).
 """
@@ -40,6 +42,9 @@ class LayerCase:
             attend to (the mixed precision check), or None.
         fully_masked_rows: (batch, query) index pairs whose output must be 0
             in `masked_call`.
+        custom_kwargs: constructor kwargs other than the defaults (objects
+            as well as names for initializers and activations, where the
+            layer takes them), for the config round trip.
     """
 
     name: str
@@ -48,6 +53,7 @@ class LayerCase:
     is_attention: bool = False
     masked_call: dict = None
     fully_masked_rows: tuple = ()
+    custom_kwargs: dict = dataclasses.field(default_factory=dict)
 
 
 def _attention_mask_with_an_empty_row():
@@ -70,6 +76,9 @@ _QUERY = random_floats(BATCH, QUERY_LENGTH, WIDTH, seed=1)
 _VALUE = random_floats(BATCH, KEY_LENGTH, WIDTH, seed=2)
 _ATTENTION_MASKED = {"attention_mask": _attention_mask_with_an_empty_row()}
 _EMPTY_ROWS = ((0, 1),)
+# Non-default initializers, given as objects and as names.
+_SEEDED_NORMAL = keras.initializers.RandomNormal(stddev=0.3, seed=1)
+_CONSTANT = keras.initializers.Constant(0.1)
 
 LAYER_CASES = [
     LayerCase(
@@ -79,6 +88,7 @@ LAYER_CASES = [
         is_attention=True,
         masked_call=_ATTENTION_MASKED,
         fully_masked_rows=_EMPTY_ROWS,
+        custom_kwargs={"dropout": 0.1, "kernel_initializer": _SEEDED_NORMAL},
     ),
     LayerCase(
         "dot_product_attention_general",
@@ -87,6 +97,7 @@ LAYER_CASES = [
         is_attention=True,
         masked_call=_ATTENTION_MASKED,
         fully_masked_rows=_EMPTY_ROWS,
+        custom_kwargs={"dropout": 0.1, "kernel_initializer": _SEEDED_NORMAL},
     ),
     LayerCase(
         "multi_head_attention_grouped_rotary",
@@ -101,16 +112,23 @@ LAYER_CASES = [
         is_attention=True,
         masked_call=_ATTENTION_MASKED,
         fully_masked_rows=_EMPTY_ROWS,
+        custom_kwargs={
+            "dropout": 0.1,
+            "kernel_initializer": _SEEDED_NORMAL,
+            "bias_initializer": _CONSTANT,
+        },
     ),
     LayerCase(
         "sinusoidal_position_encoding",
         lambda **kw: layers.SinusoidalPositionEncoding(**kw),
         (_QUERY,),
+        custom_kwargs={"max_wavelength": 500},
     ),
     LayerCase(
         "learned_position_embedding",
         lambda **kw: layers.LearnedPositionEmbedding(sequence_length=6, **kw),
         (_QUERY,),
+        custom_kwargs={"initializer": _SEEDED_NORMAL},
     ),
     LayerCase(
         "token_and_position_embedding",
@@ -118,11 +136,17 @@ LAYER_CASES = [
             vocabulary_size=20, sequence_length=6, embedding_dim=WIDTH, **kw
         ),
         (np.array([[3, 7, 1, 0], [19, 2, 0, 0]], "int32"),),
+        custom_kwargs={
+            "position": "sinusoidal",
+            "mask_zero": True,
+            "embeddings_initializer": _SEEDED_NORMAL,
+        },
     ),
     LayerCase(
         "rotary_embedding",
         lambda **kw: layers.RotaryEmbedding(**kw),
         (random_floats(BATCH, QUERY_LENGTH, 2, 4, seed=5),),
+        custom_kwargs={"max_wavelength": 500},
     ),
     LayerCase(
         "transformer_encoder_block",
@@ -131,6 +155,14 @@ LAYER_CASES = [
         ),
         (_QUERY,),
         masked_call={"padding_mask": _padding_with_an_empty_sequence(QUERY_LENGTH)},
+        custom_kwargs={
+            "dropout": 0.1,
+            "activation": keras.activations.gelu,
+            "layer_norm_epsilon": 1e-3,
+            "normalize_first": True,
+            "kernel_initializer": _SEEDED_NORMAL,
+            "bias_initializer": _CONSTANT,
+        },
     ),
     LayerCase(
         "transformer_decoder_block",
@@ -141,6 +173,11 @@ LAYER_CASES = [
         masked_call={
             "decoder_padding_mask": _padding_with_an_empty_sequence(QUERY_LENGTH),
             "encoder_padding_mask": _padding_with_an_empty_sequence(KEY_LENGTH),
+        },
+        custom_kwargs={
+            "activation": "gelu",
+            "kernel_initializer": "he_normal",
+            "bias_initializer": _CONSTANT,
         },
     ),
 ]

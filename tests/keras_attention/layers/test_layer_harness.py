@@ -1,6 +1,9 @@
 """The shared checks, applied to every layer of `layer_harness.LAYER_CASES`:
-config round trip, `.keras` save/load, symbolic vs eager call, a training
-step under `model.fit` (jit on and off), mixed precision with masked rows."""
+config round trip through JSON (default and non-default arguments), `.keras`
+save/load, symbolic vs eager call, a training step under `model.fit` (jit on
+and off), mixed precision with masked rows."""
+
+import json
 
 import keras
 import numpy as np
@@ -19,16 +22,28 @@ CASES = pytest.mark.parametrize("case", LAYER_CASES, ids=lambda case: case.name)
 # Keras maps jit_compile=True to XLA (tensorflow, jax) or torch.compile, which
 # is too slow to trace on CPU for a unit test; "where the backend has it".
 JIT_CHOICES = [False] if keras.config.backend() == "torch" else [False, True]
+# A policy other than the default, with variables and computations in
+# different dtypes, that every backend supports (float64 needs x64 on jax).
+CUSTOM_DTYPE_POLICY = "mixed_bfloat16"
 
 
 @CASES
-def test_config_round_trip_gives_identical_outputs(case):
-    layer = case.make()
+@pytest.mark.parametrize("arguments", ["default", "custom"])
+def test_config_round_trips_through_json_with_identical_outputs(case, arguments):
+    kwargs = {}
+    if arguments == "custom":
+        kwargs = {**case.custom_kwargs, "dtype": CUSTOM_DTYPE_POLICY}
+    layer = case.make(**kwargs)
     expected = to_numpy(first_output(layer(*case.inputs)))
-    clone = type(layer).from_config(layer.get_config())
+    config = layer.get_config()
+    if arguments == "custom":
+        default = case.make().get_config()
+        ignored = [key for key in kwargs if config[key] == default[key]]
+        assert not ignored, f"get_config() ignores {ignored}"
+    clone = type(layer).from_config(json.loads(json.dumps(config)))
     clone(*case.inputs)  # builds the weights
     clone.set_weights(layer.get_weights())
-    assert clone.get_config() == layer.get_config()
+    assert clone.get_config() == config
     np.testing.assert_array_equal(to_numpy(first_output(clone(*case.inputs))), expected)
 
 
