@@ -1,8 +1,10 @@
 """Timing, memory and machine information shared by the benchmarks.
 
 Every benchmark runs on the backend named by `KERAS_BACKEND` and prints one
-JSON record; `benchmarks/run_all.py` runs each in its own subprocess per
-backend and writes `docs/benchmarks.md` from the records.
+JSON record (`emit`: the results, the command, the machine, the date it
+started and, when given, the conditions it ran in); `benchmarks/run_all.py`
+runs each in its own subprocess per backend and writes `docs/benchmarks.md`
+from the records.
 
 Example:
     >>> from benchmarks.common import median_seconds
@@ -10,10 +12,12 @@ Example:
 """
 
 import argparse
+import datetime
 import json
 import os
 import platform
 import resource
+import shlex
 import statistics
 import sys
 import time
@@ -21,6 +25,17 @@ import tracemalloc
 
 import keras
 import numpy as np
+
+# When this benchmark process started (imports come first).
+STARTED = datetime.datetime.now(datetime.timezone.utc)
+DATE_FORMAT = "%Y-%m-%dT%H:%MZ"  # UTC, ISO 8601, minute precision
+
+
+def utc_date(moment=None):
+    """`moment` (default: when this process started) as UTC ISO 8601 to
+    the minute, e.g. "2026-11-24T13:48Z": the `date` of a record."""
+    moment = STARTED if moment is None else moment
+    return moment.astimezone(datetime.timezone.utc).strftime(DATE_FORMAT)
 
 
 def backend():
@@ -203,7 +218,7 @@ def machine_info():
 
 
 def _command_line():
-    return " ".join(sys.argv).replace(os.getcwd() + "/", "")
+    return shlex.join(sys.argv).replace(os.getcwd() + "/", "")
 
 
 def _cpu_model():
@@ -218,17 +233,28 @@ def _cpu_model():
 
 
 def argument_parser(description):
-    """The command line every benchmark accepts: --quick and --json PATH."""
+    """The command line every benchmark accepts: --quick, --json PATH and
+    --conditions TEXT."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument(
         "--quick", action="store_true", help="tiny sizes, for the smoke test"
     )
     parser.add_argument("--json", help="write the result record to this path")
+    parser.add_argument(
+        "--conditions",
+        help="what else ran on the machine during the run (e.g. 'quiet machine', "
+        "'CPU shared with two training jobs'); kept in the record and shown in "
+        "the docs",
+    )
     return parser
 
 
 def emit(name, results, arguments):
     """Prints the record and writes it to `--json` if given.
+
+    The record names the benchmark, backend, command, machine, the `date`
+    this process started (`utc_date`) and, if `--conditions` was given, the
+    conditions of the run.
 
     Args:
         name: the benchmark's name.
@@ -242,10 +268,14 @@ def emit(name, results, arguments):
         "benchmark": name,
         "backend": backend(),
         "quick": bool(arguments.quick),
+        "date": utc_date(),
         "command": f"KERAS_BACKEND={backend()} python {_command_line()}",
         "machine": machine_info(),
         "results": results,
     }
+    conditions = getattr(arguments, "conditions", None)
+    if conditions:
+        record["conditions"] = conditions
     text = json.dumps(record, indent=1, default=float)
     print(text)
     if arguments.json:

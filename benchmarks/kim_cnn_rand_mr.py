@@ -171,10 +171,11 @@ def main(argv=None):
 
     from applications.data.splits import fold_assignments, split_arrays
     from applications.data.text_classification import (
+        default_mr_directory,
         encode_labels,
         load_movie_review_polarity,
     )
-    from applications.data.text_classification import default_mr_directory
+    from benchmarks.common import utc_date
 
     texts, labels = load_movie_review_polarity(args.data_dir or default_mr_directory())
     label_ids = np.asarray(encode_labels(labels)[0])
@@ -214,6 +215,7 @@ def main(argv=None):
         "model": "Kim (2014) CNN-rand",
         "protocol": args.protocol,
         "backend": keras.config.backend(),
+        "date": utc_date(),  # when this process started
         "seed": args.seed,
         "runs": runs,
         "mean_accuracy": round(float(np.mean(accuracies)), 4),

@@ -7,12 +7,15 @@ goals. The hand-written history of performance fixes,
 `benchmarks/performance_fixes.md`, is appended to the page.
 
 Run: python benchmarks/run_all.py            (about 25 min on 2 CPU cores)
+     python benchmarks/run_all.py --conditions "quiet machine (no other jobs)"
      python benchmarks/run_all.py --quick --output /tmp/benchmarks.md
+     python benchmarks/run_all.py --render-only   (the page from saved records)
 """
 
 import argparse
 import json
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -32,11 +35,15 @@ BENCHMARKS = (
 BACKENDS = ("tensorflow", "jax", "torch")
 
 
-def run_one(benchmark, backend, quick, results_directory, timeout):
-    """Runs one benchmark on one backend; returns its record or an error."""
+def run_one(benchmark, backend, quick, results_directory, timeout, conditions=None):
+    """Runs one benchmark on one backend; returns its record or an error.
+
+    The record's file gains `wall_s`, the run's seconds, for the page.
+    """
     path = os.path.join(results_directory, f"{benchmark}_{backend}.json")
     command = [sys.executable, os.path.join("benchmarks", f"{benchmark}.py")]
     command += ["--json", path] + (["--quick"] if quick else [])
+    command += ["--conditions", conditions] if conditions else []
     environment = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3")
     start = time.perf_counter()
     try:
@@ -57,7 +64,9 @@ def run_one(benchmark, backend, quick, results_directory, timeout):
         return {"benchmark": benchmark, "backend": backend, "error": message}
     with open(path) as stream:
         record = json.load(stream)
-    record["wall_s"] = wall
+    record["wall_s"] = round(wall, 1)
+    with open(path, "w") as stream:
+        json.dump(record, stream, indent=1)
     return record
 
 
@@ -98,7 +107,19 @@ def main():
         "--quick, a temporary directory)",
     )
     parser.add_argument("--timeout", type=int, default=900, help="seconds per run")
+    parser.add_argument(
+        "--conditions",
+        help="what else ran on the machine (e.g. 'quiet machine (no other jobs)'); "
+        "kept in each record and shown on the page",
+    )
+    parser.add_argument(
+        "--render-only",
+        action="store_true",
+        help="run nothing: write the page from the records already in --results",
+    )
     arguments = parser.parse_args()
+    if arguments.render_only and arguments.quick:
+        parser.error("--render-only renders saved records; --quick runs benchmarks")
     if arguments.quick:
         temporary = tempfile.mkdtemp(prefix="benchmarks_")
         results = arguments.results or temporary
@@ -106,6 +127,12 @@ def main():
     else:
         results = arguments.results or os.path.join(REPOSITORY, "benchmarks", "results")
         output = arguments.output or os.path.join(REPOSITORY, "docs", "benchmarks.md")
+    if arguments.render_only:
+        records = earlier_records(results, [])
+        if not records:
+            parser.error(f"no benchmark records in {results}")
+        write_page(output, report.render(records, "python benchmarks/run_all.py"))
+        return 0
     os.makedirs(results, exist_ok=True)
 
     start = time.perf_counter()
@@ -113,18 +140,27 @@ def main():
     for benchmark in arguments.benchmarks:
         for backend in arguments.backends:
             record = run_one(
-                benchmark, backend, arguments.quick, results, arguments.timeout
+                benchmark,
+                backend,
+                arguments.quick,
+                results,
+                arguments.timeout,
+                arguments.conditions,
             )
             status = "error" if "error" in record else f"{record['wall_s']:.0f} s"
             print(f"{benchmark:24s} {backend:10s} {status}", flush=True)
             records.append(record)
     records += earlier_records(results, records)
-    command = "python benchmarks/run_all.py" + " ".join([""] + sys.argv[1:]).rstrip()
-    page = report.render(records, command, time.perf_counter() - start)
-    with open(output, "w") as stream:
-        stream.write(page)
-    print(f"wrote {output}")
+    command = shlex.join(["python", "benchmarks/run_all.py", *sys.argv[1:]])
+    write_page(output, report.render(records, command, time.perf_counter() - start))
     return 1 if any("error" in record for record in records) else 0
+
+
+def write_page(path, page):
+    """Writes the markdown `page` to `path`."""
+    with open(path, "w") as stream:
+        stream.write(page)
+    print(f"wrote {path}")
 
 
 if __name__ == "__main__":

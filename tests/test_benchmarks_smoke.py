@@ -1,5 +1,8 @@
 """The benchmarks run and measure the right things (tiny sizes, no timings checked)."""
 
+import json
+import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -7,11 +10,25 @@ import keras
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+REPOSITORY = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPOSITORY))
 
 from benchmarks import attention_layer, common, encoder_train_step, report  # noqa: E402
 
 TINY = dict(batch=2, length=8, d_model=16, heads=2, d_ff=32, vocab=50)
+DECODING_RECORD = {
+    "benchmark": "decoding",
+    "backend": "jax",
+    "results": {
+        "cached_tokens_per_s": 100.0,
+        "recompute_tokens_per_s": 10.0,
+        "speedup": 10.0,
+        "identical_tokens": True,
+        "cached_first_call_s": 1.0,
+        "beam_over_greedy": 3.0,
+        "num_beams": 4,
+    },
+}
 
 
 def test_forward_flops_matches_a_hand_count():
@@ -77,23 +94,55 @@ def test_timing_and_memory_helpers():
 
 
 def test_report_renders_goals_and_errors():
-    record = {
-        "benchmark": "decoding",
-        "backend": "jax",
-        "results": {
-            "cached_tokens_per_s": 100.0,
-            "recompute_tokens_per_s": 10.0,
-            "speedup": 10.0,
-            "identical_tokens": True,
-            "cached_first_call_s": 1.0,
-            "beam_over_greedy": 3.0,
-            "num_beams": 4,
-        },
-    }
     failed = {"benchmark": "attention_layer", "backend": "torch", "error": "boom"}
-    page = report.render([record, failed], "python benchmarks/run_all.py", 60.0)
+    records = [DECODING_RECORD, failed]
+    page = report.render(records, "python benchmarks/run_all.py", 60.0)
     assert "| cached decoding >= 5x recompute, same tokens (jax) | 10.0x" in page
     assert "attention_layer on torch: `boom`" in page
+    assert "Whole run: 1.0 min." in page
+
+
+def test_records_carry_the_date_and_the_conditions_given(tmp_path):
+    path = tmp_path / "record.json"
+    arguments = common.argument_parser("test").parse_args(
+        ["--json", str(path), "--conditions", "quiet machine"]
+    )
+    record = common.emit("decoding", {}, arguments)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\dZ", record["date"])
+    assert record["conditions"] == "quiet machine"
+    assert json.loads(path.read_text()) == record
+
+
+def test_report_lists_each_run_by_date_backends_command_and_recorded_conditions():
+    records = [
+        dict(
+            DECODING_RECORD,
+            backend=backend,
+            date="2026-11-24T13:48Z",
+            command=f"KERAS_BACKEND={backend} python benchmarks/decoding.py",
+            machine={"accelerator": "none (CPU only)"},
+        )
+        for backend in ("jax", "torch")
+    ]
+    records[0]["conditions"] = "quiet machine"
+    page = report.render(records, "python benchmarks/run_all.py")
+    assert (
+        "    - `decoding` on 2026-11-24T13:48Z (jax, torch): `KERAS_BACKEND=<backend> "
+        "python benchmarks/decoding.py`. Conditions: jax: quiet machine.\n"
+    ) in page
+    assert "**CPU only: this machine has no GPU**" in page
+    assert "Whole run" not in page  # no wall time given
+
+
+def test_run_all_renders_the_page_from_saved_records_only(tmp_path):
+    (tmp_path / "decoding_jax.json").write_text(json.dumps(DECODING_RECORD))
+    page = tmp_path / "page.md"
+    command = [sys.executable, "benchmarks/run_all.py", "--render-only"]
+    command += ["--results", str(tmp_path), "--output", str(page)]
+    subprocess.run(command, cwd=REPOSITORY, check=True, capture_output=True)
+    assert "| cached decoding >= 5x recompute, same tokens (jax) | 10.0x" in (
+        page.read_text()
+    )
 
 
 def test_kim_cnn_rand_cleans_text_like_kims_code_and_trains(monkeypatch):
