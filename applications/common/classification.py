@@ -75,63 +75,130 @@ def check_pooling(pooling):
 
 
 class ClassificationTaskMixin:
-    """The head, the class names, presets with new classes, `classify()`.
+    """The classification tasks' constructor, head, config and presets.
 
-    A task calls `_build_classification_head()` in its `__init__` before
-    `super().__init__()` and `_set_classification_config()` after it, and
-    returns `_classification_config()` from `get_config()`.
+    Goes first among a task's bases, e.g. `class VisionTransformer(
+    ClassificationTaskMixin, PresetMixin, keras_hub.models.ImageClassifier)`.
+    A task sets `default_pooling` and `default_dropout` and may override
+    `_check_preprocessor()`, `_padding_mask()` and `default_optimizer()`.
+
+    Args (of every classification task):
+        backbone: the task's backbone, whose output is (B, T, E).
+        num_classes: C. Defaults to `len(label_names)`.
+        label_names: list of C class names; defaults to `["0", ..., "C-1"]`.
+        preprocessor: the task's preprocessor, or None to feed the
+            backbone's inputs directly.
+        pooling: `"token"` (the first token's vector: `[CLS]`, or ViT's
+            class token) or `"mean"` (the mean over the unmasked tokens);
+            None takes the task's `default_pooling`.
+        activation: activation of the output layer; `"softmax"` gives
+            probabilities, None gives logits.
+        dropout: dropout rate before the output layer; None takes the
+            task's `default_dropout`.
+        **kwargs: forwarded to `keras_hub.models.Task` (e.g. `name`,
+            `compile`).
+
+    Raises:
+        ValueError, TypeError: for bad classes (see `check_classes`), an
+            unknown pooling, or a preprocessor that does not fit the
+            backbone.
     """
 
-    def _build_classification_head(
+    default_pooling = "token"
+    default_dropout = 0.0
+
+    def __init__(
         self,
-        sequence,
-        num_classes,
-        pooling,
-        activation,
-        dropout,
-        padding_mask=None,
+        backbone,
+        num_classes=None,
+        label_names=None,
+        preprocessor=None,
+        pooling=None,
+        activation="softmax",
+        dropout=None,
+        **kwargs,
     ):
-        """Pools a (B, T, E) sequence and maps it to (B, C) outputs.
+        import keras_hub
 
-        Args:
-            sequence: the backbone's symbolic (B, T, E) output.
-            num_classes: C.
-            pooling: one of `POOLINGS`.
-            activation: activation of the output layer (`"softmax"`, None).
-            dropout: dropout rate before the output layer.
-            padding_mask: optional (B, T) mask of the tokens the mean pools.
+        num_classes, label_names = check_classes(num_classes, label_names)
+        pooling = check_pooling(self.default_pooling if pooling is None else pooling)
+        dropout = self.default_dropout if dropout is None else dropout
+        if preprocessor is not None:
+            self._check_preprocessor(backbone, preprocessor)
 
-        Returns:
-            The symbolic (B, C) outputs.
-        """
-        dtype = self.backbone.dtype_policy
+        # === Layers ===
+        self.backbone = backbone
+        self.preprocessor = preprocessor
+        dtype = backbone.dtype_policy
         self.pooler = None
         if pooling == "mean":
             self.pooler = keras.layers.GlobalAveragePooling1D(
                 dtype=dtype, name="mean_pooling"
             )
-            pooled = self.pooler(sequence, mask=padding_mask)  # (B, E)
-        else:
-            pooled = sequence[:, 0, :]  # (B, E): [CLS], or the class token
         self.output_dropout = keras.layers.Dropout(
             dropout, dtype=dtype, name="output_dropout"
         )
         self.output_dense = keras.layers.Dense(
             num_classes, activation=activation, dtype=dtype, name="classifier_head"
         )
-        return self.output_dense(self.output_dropout(pooled))  # (B, C)
 
-    def _set_classification_config(
-        self, num_classes, label_names, pooling, activation, dropout
-    ):
+        # === Functional model ===
+        inputs = backbone.input
+        sequence = backbone(inputs)  # (B, T, E)
+        if self.pooler is None:
+            pooled = sequence[:, 0, :]  # (B, E): [CLS], or the class token
+        else:
+            pooled = self.pooler(sequence, mask=self._padding_mask(inputs))
+        outputs = self.output_dense(self.output_dropout(pooled))  # (B, C)
+        # keras-hub's `ImageClassifier.__init__` would add a 2-D pooling head
+        # for convolutional feature maps; like keras-hub's `ViTImageClassifier`,
+        # build the functional task with `Task.__init__`. Compile after
+        # `self.activation` is set: the "auto" loss reads it.
+        compile_now = kwargs.pop("compile", True)
+        keras_hub.models.Task.__init__(
+            self, inputs=inputs, outputs=outputs, compile=False, **kwargs
+        )
+
+        # === Config ===
         self.num_classes = num_classes
         self.label_names = label_names
         self.pooling = pooling
         self.activation = keras.activations.get(activation)
         self.dropout = dropout
+        if compile_now:
+            self.compile()
 
-    def _classification_config(self):
+    def _check_preprocessor(self, backbone, preprocessor):
+        """Raises `ValueError` if `preprocessor` does not fit `backbone`."""
+
+    def _padding_mask(self, inputs):
+        """The (B, T) mask of the tokens the mean pools (None: all)."""
+        return None
+
+    def default_optimizer(self):
+        """The optimizer `compile()` uses for `"auto"`."""
+        return keras.optimizers.Adam(learning_rate=1e-3)
+
+    def compile(self, optimizer="auto", loss="auto", *, metrics="auto", **kwargs):
+        """Configures training; see keras-hub's `TextClassifier.compile`.
+
+        The `"auto"` optimizer is the task's `default_optimizer()`, suited
+        to training a small model from scratch (keras-hub's default, Adam at
+        5e-5, is meant for fine-tuning a pretrained one). The `"auto"` loss
+        is sparse categorical cross-entropy (from logits without softmax),
+        the `"auto"` metric sparse categorical accuracy.
+        """
+        if optimizer == "auto":
+            optimizer = self.default_optimizer()
+        super().compile(optimizer=optimizer, loss=loss, metrics=metrics, **kwargs)
+
+    def get_config(self):
+        # `keras_hub.models.Task.get_config` serializes the backbone and
+        # preprocessor; `ImageClassifier.get_config` would add its own keys.
+        import keras_hub
+
         return {
+            **keras_hub.models.Task.get_config(self),
             "num_classes": self.num_classes,
             "label_names": list(self.label_names),
             "pooling": self.pooling,

@@ -287,9 +287,6 @@ class PresetMixin:
     directory's files, then defers to the keras-hub base class.
     """
 
-    # Whether `from_preset()` needs `model.weights.h5` (models, not layers).
-    _preset_requires_weights = False
-
     @classproperty
     def presets(cls):
         """Built-in presets for this class: name -> metadata entry."""
@@ -305,11 +302,16 @@ class PresetMixin:
         `from_preset()` (e.g. `dtype`); a model's `load_weights` defaults to
         whether the preset has weights (see `preset_has_weights`).
         """
+        import keras
+
         resolved = resolve_preset(preset, cls)
-        if cls._preset_requires_weights and kwargs.get("load_weights") is None:
+        # A model (backbone, task) loads weights; a tokenizer or a
+        # preprocessor has none.
+        is_model = issubclass(cls, keras.Model)
+        if is_model and kwargs.get("load_weights") is None:
             kwargs["load_weights"] = preset_has_weights(resolved)
         if not is_remote_handle(resolved):
-            require_weights = cls._preset_requires_weights and kwargs["load_weights"]
+            require_weights = is_model and kwargs["load_weights"]
             check_preset_directory(resolved, require_weights=require_weights)
         return super().from_preset(resolved, **kwargs)
 

@@ -1,14 +1,14 @@
 """The skeleton every training recipe shares: batches, the fit loop with a
 best checkpoint and early stopping, and the training record kept in a preset.
 
-An application's `train(config)` loads and splits its data, builds and
-compiles its task, then calls `batches()`, `fit()` and `finish()`:
+An application's `train(config, command)` opens a `TrainingRun`, loads and
+splits its data, builds and compiles its task, then fits and finishes:
 
->>> with Stopwatch() as watch:
-...     result = fit(task, batches(x, y, 32, seed=1), batches(x_val, y_val, 32),
-...                  config, monitor="val_loss", mode="min")
->>> task, record = finish(task, config, result, watch.seconds, command,
-...                       test_accuracy=0.98, result="test accuracy 98.0%")
+>>> run = TrainingRun(config, command)  # seeds Keras, starts the clock
+>>> result = run.fit(task, batches(x, y, 32, seed=config.seed),
+...                  batches(x_val, y_val, 32), monitor="val_loss")
+>>> return run.finish(task, (train, validation, test), "a default description",
+...                   "the data", test_accuracy=0.98, result="accuracy 98.0%")
 """
 
 import dataclasses
@@ -310,34 +310,70 @@ def split_sizes(train, validation, test):
     }
 
 
-def finish(task, config, fit_result, seconds, command, **fields):
-    """The training record; the preset written when `config.output` is set.
+class TrainingRun:
+    """One run of a training recipe: seeds, times, fits, records, saves.
 
     Args:
-        task: the trained task.
-        config: its training config.
-        fit_result: `fit()`'s dict (`best_epoch`, `epochs_run`).
-        seconds: training wall time.
-        command: the command-line arguments, or None (see
-            `training_record`).
-        **fields: the application's entries: data, splits, metrics and
-            `result`, a one-line summary of the held-out score.
+        config: a `TrainingConfig`.
+        command: the command-line arguments after `keras-attention`, kept
+            in the record; None when trained from Python.
+        seed: the seed given to `keras.utils.set_random_seed` (default:
+            `config.seed`; cross-validation seeds each fold anew).
 
-    Returns:
-        `TrainingResult(task, record)`.
+    Attributes:
+        seconds: wall time from the start to the end of `fit()` (data
+            loading, building and training; not the evaluation after).
     """
-    record = training_record(
-        config,
-        command,
-        seconds,
-        epochs_run=fit_result["epochs_run"],
-        best_epoch=fit_result["best_epoch"],
-        params=task.count_params(),
-        **fields,
-    )
-    if config.output is not None:
-        task.save_to_preset(config.output, metadata=record)
-    return TrainingResult(task, record)
+
+    def __init__(self, config, command=None, seed=None):
+        import keras
+
+        keras.utils.set_random_seed(config.seed if seed is None else seed)
+        self.config = config
+        self.command = command
+        self.seconds = None
+        self._start = time.perf_counter()
+        self._fit_result = None
+
+    def fit(self, task, train_data, validation_data, monitor, mode="min"):
+        """`fit()` with this run's config; stops the clock. Returns its dict."""
+        self._fit_result = fit(
+            task, train_data, validation_data, self.config, monitor, mode
+        )
+        self.seconds = time.perf_counter() - self._start
+        return self._fit_result
+
+    def finish(self, task, splits, description, training_data, **fields):
+        """The training record; the preset written when `config.output` is set.
+
+        Args:
+            task: the trained task.
+            splits: `(train, validation, test)`, each `(inputs, targets)`.
+            description: the preset's description unless the config gives
+                one.
+            training_data: what the data were (file, size, source).
+            **fields: the application's entries: metrics, and `result`, a
+                one-line summary of the held-out score.
+
+        Returns:
+            `TrainingResult(task, record)`.
+        """
+        record = training_record(
+            self.config,
+            self.command,
+            self.seconds,
+            description=self.config.description or description,
+            training_data=training_data,
+            split_sizes=split_sizes(*splits),
+            split_seed=self.config.seed,
+            epochs_run=self._fit_result["epochs_run"],
+            best_epoch=self._fit_result["best_epoch"],
+            params=task.count_params(),
+            **fields,
+        )
+        if self.config.output is not None:
+            task.save_to_preset(self.config.output, metadata=record)
+        return TrainingResult(task, record)
 
 
 def summary_line(record):

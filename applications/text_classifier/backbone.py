@@ -58,8 +58,6 @@ class TextClassifierBackbone(PresetMixin, keras_hub.models.Backbone):
     (2, 8, 16)
     """
 
-    _preset_requires_weights = True
-
     def __init__(
         self,
         vocabulary_size,

@@ -3,14 +3,9 @@
 Shape legend: B batch, T sequence length, E `hidden_dim`, C classes.
 """
 
-import keras
 import keras_hub
 
-from applications.common.classification import (
-    ClassificationTaskMixin,
-    check_classes,
-    check_pooling,
-)
+from applications.common.classification import ClassificationTaskMixin
 from applications.common.presets import PresetMixin
 from applications.common.texts import check_texts, is_python_text
 from applications.text_classifier.backbone import TextClassifierBackbone
@@ -37,17 +32,14 @@ class TextClassifier(
 
     Args:
         backbone: a `TextClassifierBackbone`.
-        num_classes: C. Defaults to `len(label_names)`.
-        label_names: list of C class names; defaults to `["0", ..., "C-1"]`.
         preprocessor: a `TextClassifierPreprocessor`, or None to feed token
             ids directly.
-        pooling: `"mean"` (masked mean over real tokens) or `"token"` (the
-            first token, `[CLS]`; `"cls"` is read as `"token"`).
-        activation: activation of the output layer; `"softmax"` gives
-            probabilities, None gives logits.
-        dropout: dropout rate before the output layer.
-        **kwargs: forwarded to `keras_hub.models.TextClassifier` (e.g.
-            `name`, `compile`).
+        pooling: `"mean"` (the default: masked mean over the real tokens) or
+            `"token"` (the first token, `[CLS]`; `"cls"` is read as
+            `"token"`).
+        dropout: dropout rate before the output layer (default 0.1).
+        num_classes, label_names, activation, **kwargs: see
+            `applications.common.classification.ClassificationTaskMixin`.
 
     Call arguments:
         inputs: dict of `"token_ids"` and `"padding_mask"`, (B, T) each (the
@@ -72,24 +64,11 @@ class TextClassifier(
 
     backbone_cls = TextClassifierBackbone
     preprocessor_cls = TextClassifierPreprocessor
-    _preset_requires_weights = True
+    default_pooling = "mean"
+    default_dropout = 0.1
 
-    def __init__(
-        self,
-        backbone,
-        num_classes=None,
-        label_names=None,
-        preprocessor=None,
-        pooling="mean",
-        activation="softmax",
-        dropout=0.1,
-        **kwargs,
-    ):
-        num_classes, label_names = check_classes(num_classes, label_names)
-        pooling = check_pooling(pooling)
-        if preprocessor is not None and (
-            preprocessor.sequence_length > backbone.max_sequence_length
-        ):
+    def _check_preprocessor(self, backbone, preprocessor):
+        if preprocessor.sequence_length > backbone.max_sequence_length:
             raise ValueError(
                 "The preprocessor's `sequence_length` must not exceed the "
                 "backbone's `max_sequence_length`. Received: sequence_length="
@@ -97,41 +76,8 @@ class TextClassifier(
                 f"{backbone.max_sequence_length}"
             )
 
-        # === Layers ===
-        self.backbone = backbone
-        self.preprocessor = preprocessor
-
-        # === Functional model ===
-        inputs = backbone.input
-        outputs = self._build_classification_head(
-            backbone(inputs),  # (B, T, E)
-            num_classes,
-            pooling,
-            activation,
-            dropout,
-            padding_mask=inputs["padding_mask"],
-        )  # (B, C)
-        # Compile after `self.activation` is set: the "auto" loss reads it.
-        compile_now = kwargs.pop("compile", True)
-        super().__init__(inputs=inputs, outputs=outputs, compile=False, **kwargs)
-
-        # === Config ===
-        self._set_classification_config(
-            num_classes, label_names, pooling, activation, dropout
-        )
-        if compile_now:
-            self.compile()
-
-    def compile(self, optimizer="auto", loss="auto", *, metrics="auto", **kwargs):
-        """Configures training; see `keras_hub.models.TextClassifier.compile`.
-
-        The `"auto"` optimizer is Adam with learning rate 1e-3, suited to
-        training a small model from scratch (keras-hub's default, 5e-5, is
-        meant for fine-tuning a pretrained one).
-        """
-        if optimizer == "auto":
-            optimizer = keras.optimizers.Adam(learning_rate=1e-3)
-        super().compile(optimizer=optimizer, loss=loss, metrics=metrics, **kwargs)
+    def _padding_mask(self, inputs):
+        return inputs["padding_mask"]  # the mean is over the real tokens
 
     def fit(self, x=None, y=None, *args, **kwargs):
         self._check_python_texts(x)
@@ -178,6 +124,3 @@ class TextClassifier(
         single = isinstance(texts, str)
         texts = check_texts(texts)
         return self._labels_and_probabilities(texts, batch_size, single)
-
-    def get_config(self):
-        return {**super().get_config(), **self._classification_config()}

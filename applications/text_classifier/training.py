@@ -129,34 +129,24 @@ class TextClassifierTrainingConfig(TrainingConfig):
 
 
 def train(config, command=None):
-    """Trains a text classifier as `config` says; writes `config.output`.
-
-    Args:
-        config: a `TextClassifierTrainingConfig`.
-        command: the command-line arguments, kept in the record (None from
-            Python).
-
-    Returns:
-        `TrainingResult(task, record)`: the trained `TextClassifier` and its
-        training record (also in the preset's `metadata.json`).
-    """
-    import keras
-
+    """`classifier, record = train(config)`: a `TextClassifier` trained as
+    `config` says, and its record, both written to `config.output` when set
+    (`command`, the command line, is kept in the record)."""
     from applications.data.splits import split_arrays
     from applications.data.text_classification import encode_labels
 
-    keras.utils.set_random_seed(config.seed)
-    with training.Stopwatch() as watch:
-        texts, labels, data_description = load_examples(config)
-        label_ids, label_names = encode_labels(labels)
-        train_split, validation, test = split_arrays(
-            texts,
-            label_ids,
-            validation_fraction=config.validation_fraction,
-            test_fraction=config.test_fraction,
-            seed=config.seed,
-        )
-        classifier, result = build_and_fit(config, train_split, validation, label_names)
+    run = training.TrainingRun(config, command)
+    texts, labels, data_description = load_examples(config)
+    label_ids, label_names = encode_labels(labels)
+    splits = split_arrays(
+        texts,
+        label_ids,
+        validation_fraction=config.validation_fraction,
+        test_fraction=config.test_fraction,
+        seed=config.seed,
+    )
+    train_split, validation, test = splits
+    classifier, result = build_and_fit(run, train_split, validation, label_names)
     metrics = {}
     if len(test[0]):
         accuracy = classification_accuracy(classifier, *test, config.batch_size)
@@ -164,21 +154,13 @@ def train(config, command=None):
         metrics["result"] = f"accuracy {accuracy:.1%} (held-out)"
     if len(validation[0]):
         metrics["validation_accuracy"] = round(result["best_value"], 4)
-    return training.finish(
+    fractions = {"validation": config.validation_fraction, "test": config.test_fraction}
+    return run.finish(
         classifier,
-        config,
-        result,
-        watch.seconds,
-        command,
-        description=config.description
-        or f"Transformer text classifier over {', '.join(label_names)}",
-        training_data=data_description,
-        split_sizes=training.split_sizes(train_split, validation, test),
-        split_seed=config.seed,
-        split_fractions={
-            "validation": config.validation_fraction,
-            "test": config.test_fraction,
-        },
+        splits,
+        f"Transformer text classifier over {', '.join(label_names)}",
+        data_description,
+        split_fractions=fractions,
         **metrics,
     )
 
@@ -246,11 +228,11 @@ def build_classifier(config, texts, label_names):
     )
 
 
-def build_and_fit(config, train_split, validation, label_names):
-    """The classifier `config` describes, trained on `train_split`.
+def build_and_fit(run, train_split, validation, label_names):
+    """The classifier `run.config` describes, trained on `train_split`.
 
     Args:
-        config: a `TextClassifierTrainingConfig`.
+        run: a `TrainingRun` of a `TextClassifierTrainingConfig`.
         train_split: `(texts, label_ids)`.
         validation: `(texts, label_ids)`, possibly empty.
         label_names: the class names.
@@ -266,6 +248,7 @@ def build_and_fit(config, train_split, validation, label_names):
 
     from applications.text_classifier.teacher import naive_bayes_teacher_probabilities
 
+    config = run.config
     classifier = build_classifier(config, train_split[0], label_names)
     optimizer = keras.optimizers.AdamW(
         learning_rate=config.learning_rate, weight_decay=config.weight_decay
@@ -295,11 +278,10 @@ def build_and_fit(config, train_split, validation, label_names):
     else:
         classifier.compile(optimizer=optimizer)
     has_validation = len(validation[0]) > 0
-    result = training.fit(
+    result = run.fit(
         classifier,
         training.batches(*train_split, config.batch_size, seed=config.seed),
         training.batches(*validation, config.batch_size) if has_validation else None,
-        config,
         monitor=f"val_{accuracy}" if has_validation else None,
         mode="max",
     )
@@ -339,7 +321,6 @@ def cross_validate(config, num_folds, command=None):
     """
     import json
 
-    import keras
     import numpy as np
 
     from applications.data.splits import fold_assignments
@@ -352,11 +333,11 @@ def cross_validate(config, num_folds, command=None):
     accuracies = []
     with training.Stopwatch() as watch:
         for fold in range(num_folds):
-            keras.utils.set_random_seed(config.seed + fold)
+            run = training.TrainingRun(config, command, seed=config.seed + fold)
             train_rows = np.flatnonzero(fold_of != fold)
             test_rows = np.flatnonzero(fold_of == fold)
             train_split = ([texts[i] for i in train_rows], label_ids[train_rows])
-            classifier, _ = build_and_fit(config, train_split, ([], []), label_names)
+            classifier, _ = build_and_fit(run, train_split, ([], []), label_names)
             accuracy = classification_accuracy(
                 classifier,
                 [texts[i] for i in test_rows],

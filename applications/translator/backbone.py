@@ -80,8 +80,6 @@ class TranslatorBackbone(PresetMixin, keras_hub.models.Backbone):
     (2, 8, 100)
     """
 
-    _preset_requires_weights = True
-
     def __init__(
         self,
         vocabulary_size,

@@ -44,7 +44,6 @@ class Translator(PresetMixin, keras_hub.models.Seq2SeqLM):
 
     backbone_cls = TranslatorBackbone
     preprocessor_cls = TranslatorPreprocessor
-    _preset_requires_weights = True
 
     def __init__(self, backbone, preprocessor=None, **kwargs):
         if preprocessor is not None:

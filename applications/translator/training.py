@@ -106,16 +106,10 @@ class TranslatorTrainingConfig(TrainingConfig):
 
 
 def train(config, command=None):
-    """Trains a translator as `config` says; writes `config.output`.
+    """The trained `Translator` and its record: `translator, record = train(config)`.
 
-    Args:
-        config: a `TranslatorTrainingConfig`.
-        command: the command-line arguments, kept in the record (None from
-            Python).
-
-    Returns:
-        `TrainingResult(task, record)`: the trained `Translator` and its
-        training record (also in the preset's `metadata.json`).
+    The preset `config.output` is written when it is set; `command` (the
+    command line, if any) is kept in the record.
     """
     import keras
 
@@ -127,43 +121,39 @@ def train(config, command=None):
     from applications.translator.evaluation import score_translator
     from applications.translator.task import Translator
 
-    keras.utils.set_random_seed(config.seed)
-    with training.Stopwatch() as watch:
-        sources, targets = load_translation_pairs(
-            config.data, max_pairs=config.max_pairs, reverse=config.reverse
-        )
-        train_split, validation, test = split_pairs_by_source(
-            sources,
-            targets,
-            validation_fraction=config.validation_fraction,
-            test_fraction=config.test_fraction,
-            seed=config.seed,
-        )
-        architecture = architecture_preset_config(config.preset)
-        if config.preset and architecture is None:
-            translator = Translator.from_preset(config.preset)
-        else:
-            translator = build_translator(config, *train_split, architecture)
-        steps = config.steps_per_epoch or -(-len(train_split[0]) // config.batch_size)
-        total_steps = steps * config.epochs
-        schedule = training.warmup_cosine_schedule(
-            config.learning_rate,
-            total_steps,
-            min(config.warmup_steps, total_steps // 2),
-            alpha=0.05,
-        )
-        translator.compile(optimizer=keras.optimizers.Adam(schedule, clipnorm=1.0))
-        has_validation = len(validation[0]) > 0
-        result = training.fit(
-            translator,
-            training.batches(*train_split, config.batch_size, seed=config.seed),
-            training.batches(*validation, config.batch_size)
-            if has_validation
-            else None,
-            config,
-            monitor="val_loss" if has_validation else "loss",
-        )
-    training_seconds = watch.seconds
+    run = training.TrainingRun(config, command)
+    sources, targets = load_translation_pairs(
+        config.data, max_pairs=config.max_pairs, reverse=config.reverse
+    )
+    splits = split_pairs_by_source(
+        sources,
+        targets,
+        validation_fraction=config.validation_fraction,
+        test_fraction=config.test_fraction,
+        seed=config.seed,
+    )
+    train_split, validation, test = splits
+    architecture = architecture_preset_config(config.preset)
+    if config.preset and architecture is None:
+        translator = Translator.from_preset(config.preset)
+    else:
+        translator = build_translator(config, *train_split, architecture)
+    steps = config.steps_per_epoch or -(-len(train_split[0]) // config.batch_size)
+    total_steps = steps * config.epochs
+    schedule = training.warmup_cosine_schedule(
+        config.learning_rate,
+        total_steps,
+        min(config.warmup_steps, total_steps // 2),
+        alpha=0.05,
+    )
+    translator.compile(optimizer=keras.optimizers.Adam(schedule, clipnorm=1.0))
+    has_validation = len(validation[0]) > 0
+    result = run.fit(
+        translator,
+        training.batches(*train_split, config.batch_size, seed=config.seed),
+        training.batches(*validation, config.batch_size) if has_validation else None,
+        monitor="val_loss" if has_validation else "loss",
+    )
     fields = {}
     if has_validation:
         fields["validation_loss"] = round(result["best_value"], 4)
@@ -175,15 +165,11 @@ def train(config, command=None):
             scores = score_translator(translator, *test, num_beams=1)
         scores["evaluation_wall_time_seconds"] = round(evaluation_watch.seconds, 1)
         fields["result"] = f"BLEU {scores['bleu']}, chrF {scores['chrf']}"
-    return training.finish(
+    return run.finish(
         translator,
-        config,
-        result,
-        training_seconds,
-        command,
-        description=config.description
-        or f"{translator.backbone.architecture} translator trained on {config.data}",
-        training_data=f"{config.data} ({len(sources)} pairs"
+        splits,
+        f"{translator.backbone.architecture} translator trained on {config.data}",
+        f"{config.data} ({len(sources)} pairs"
         + (", reversed" if config.reverse else "")
         + ")",
         split=(
@@ -192,8 +178,6 @@ def train(config, command=None):
             f"{config.validation_fraction} of them; every pair of a source in "
             "its source's split"
         ),
-        split_sizes=training.split_sizes(train_split, validation, test),
-        split_seed=config.seed,
         held_out_test=scores,
         **fields,
     )

@@ -66,8 +66,6 @@ class VisionTransformerBackbone(PresetMixin, keras_hub.models.Backbone):
     (2, 17, 16)
     """
 
-    _preset_requires_weights = True
-
     def __init__(
         self,
         image_size,

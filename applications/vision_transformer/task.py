@@ -8,11 +8,7 @@ import keras
 import keras_hub
 import numpy as np
 
-from applications.common.classification import (
-    ClassificationTaskMixin,
-    check_classes,
-    check_pooling,
-)
+from applications.common.classification import ClassificationTaskMixin
 from applications.common.presets import PresetMixin
 from applications.vision_transformer.backbone import VisionTransformerBackbone
 from applications.vision_transformer.preprocessor import (
@@ -44,17 +40,13 @@ class VisionTransformer(
 
     Args:
         backbone: a `VisionTransformerBackbone`.
-        num_classes: K. Defaults to `len(label_names)`.
-        label_names: list of K class names; defaults to `["0", ..., "K-1"]`.
         preprocessor: a `VisionTransformerPreprocessor`, or None to feed
             float images directly.
-        pooling: `"token"` (the class token's vector) or `"mean"` (mean of
-            all 1 + N vectors).
-        activation: activation of the output layer; `"softmax"` gives
-            probabilities, None gives logits.
-        dropout: dropout rate before the output layer.
-        **kwargs: forwarded to `keras_hub.models.Task` (e.g. `name`,
-            `compile`).
+        pooling: `"token"` (the default: the class token's vector, as in the
+            paper) or `"mean"` (the mean of all 1 + N vectors).
+        dropout: dropout rate before the output layer (default 0).
+        num_classes (K), label_names, activation, **kwargs: see
+            `applications.common.classification.ClassificationTaskMixin`.
 
     Call arguments:
         images: (B, H, W, C) float images (the preprocessor's output).
@@ -77,64 +69,25 @@ class VisionTransformer(
 
     backbone_cls = VisionTransformerBackbone
     preprocessor_cls = VisionTransformerPreprocessor
-    _preset_requires_weights = True
+    default_pooling = "token"
+    default_dropout = 0.0
 
-    def __init__(
-        self,
-        backbone,
-        num_classes=None,
-        label_names=None,
-        preprocessor=None,
-        pooling="token",
-        activation="softmax",
-        dropout=0.0,
-        **kwargs,
-    ):
-        num_classes, label_names = check_classes(num_classes, label_names)
-        pooling = check_pooling(pooling)
-        if preprocessor is not None:
-            _check_compatible(backbone, preprocessor)
+    def _check_preprocessor(self, backbone, preprocessor):
+        converter = getattr(preprocessor, "image_converter", None)
+        if converter is None:
+            return
+        received = (tuple(converter.image_size), converter.num_channels)
+        expected = (tuple(backbone.image_size), backbone.num_channels)
+        if received != expected:
+            raise ValueError(
+                "The preprocessor's image size and channels must match the "
+                f"backbone's. Received: preprocessor (image_size, num_channels)="
+                f"{received}, backbone {expected}"
+            )
 
-        # === Layers ===
-        self.backbone = backbone
-        self.preprocessor = preprocessor
-
-        # === Functional model ===
-        inputs = backbone.input
-        outputs = self._build_classification_head(
-            backbone(inputs),  # (B, 1 + N, E)
-            num_classes,
-            pooling,
-            activation,
-            dropout,
-        )  # (B, K)
-        # keras-hub's `ImageClassifier.__init__` builds a 2-D (avg / max)
-        # pooling head for convolutional feature maps; like keras-hub's own
-        # `ViTImageClassifier`, skip it and build the functional task here.
-        # Compile after `self.activation` is set: the "auto" loss reads it.
-        compile_now = kwargs.pop("compile", True)
-        keras_hub.models.Task.__init__(
-            self, inputs=inputs, outputs=outputs, compile=False, **kwargs
-        )
-
-        # === Config ===
-        self._set_classification_config(
-            num_classes, label_names, pooling, activation, dropout
-        )
-        if compile_now:
-            self.compile()
-
-    def compile(self, optimizer="auto", loss="auto", *, metrics="auto", **kwargs):
-        """Configures training; see `keras_hub.models.ImageClassifier.compile`.
-
-        The `"auto"` optimizer is AdamW with learning rate 1e-3 and weight
-        decay 0.05, suited to training a small model from scratch
-        (keras-hub's default, Adam at 5e-5, is meant for fine-tuning a
-        pretrained one).
-        """
-        if optimizer == "auto":
-            optimizer = keras.optimizers.AdamW(learning_rate=1e-3, weight_decay=0.05)
-        super().compile(optimizer=optimizer, loss=loss, metrics=metrics, **kwargs)
+    def default_optimizer(self):
+        """AdamW with learning rate 1e-3 and weight decay 0.05 (from scratch)."""
+        return keras.optimizers.AdamW(learning_rate=1e-3, weight_decay=0.05)
 
     def classify(self, images, batch_size=32):
         """Classifies images and returns label names with probabilities.
@@ -174,24 +127,3 @@ class VisionTransformer(
         if single:
             images = images[None]  # (1, H, W, C)
         return self._labels_and_probabilities(images, batch_size, single)
-
-    def get_config(self):
-        # `keras_hub.models.Task.get_config` serializes the backbone and
-        # preprocessor; `ImageClassifier.get_config` would add its own keys.
-        config = keras_hub.models.Task.get_config(self)
-        return {**config, **self._classification_config()}
-
-
-def _check_compatible(backbone, preprocessor):
-    """The preprocessor's image size and channels match the backbone's."""
-    converter = getattr(preprocessor, "image_converter", None)
-    if converter is None:
-        return
-    received = (tuple(converter.image_size), converter.num_channels)
-    expected = (tuple(backbone.image_size), backbone.num_channels)
-    if received != expected:
-        raise ValueError(
-            "The preprocessor's image size and channels must match the "
-            f"backbone's. Received: preprocessor (image_size, num_channels)="
-            f"{received}, backbone {expected}"
-        )

@@ -112,66 +112,53 @@ class VisionTransformerTrainingConfig(TrainingConfig):
 
 
 def train(config, command=None):
-    """Trains a Vision Transformer as `config` says; writes `config.output`.
+    """Trains a Vision Transformer; see `applications.common.training`.
 
-    Args:
-        config: a `VisionTransformerTrainingConfig`.
-        command: the command-line arguments, kept in the record (None from
-            Python).
-
-    Returns:
-        `TrainingResult(task, record)`: the trained `VisionTransformer` and
-        its training record (also in the preset's `metadata.json`).
+    Returns `vit, record`: the trained `VisionTransformer` and its training
+    record; both are written to the preset `config.output` when it is set.
     """
     import keras
 
     from applications.data.augmentation import image_augmentation
     from applications.data.images import load_image_split
 
-    keras.utils.set_random_seed(config.seed)
-    with training.Stopwatch() as watch:
-        train_split, validation, test, label_names, data_description = (
-            load_image_split(
-                config.dataset, config.test_fraction, config.validation_fraction,
-                config.seed,
-            )
-        )  # fmt: skip
-        classifier = build_vision_transformer(
-            config, train_split[0].shape[1:], label_names
-        )
-        steps = -(-len(train_split[0]) // config.batch_size)
-        if config.steps_per_epoch:
-            steps = min(steps, config.steps_per_epoch)
-        schedule = training.warmup_cosine_schedule(
-            config.learning_rate, steps * config.epochs, steps * config.warmup_epochs
-        )
-        classifier.compile(
-            optimizer=keras.optimizers.AdamW(
-                learning_rate=schedule, weight_decay=config.weight_decay
-            ),
-        )
-        map_examples, map_batches = image_augmentation(
-            config.shift, config.flip, config.rotation, seed=config.seed
-        )
-        has_validation = len(validation[0]) > 0
-        accuracy = "sparse_categorical_accuracy"
-        result = training.fit(
-            classifier,
-            training.batches(
-                *train_split,
-                config.batch_size,
-                seed=config.seed,
-                map_examples=map_examples,
-                map_batches=map_batches,
-            ),
-            training.batches(*validation, config.batch_size)
-            if has_validation
-            else None,
-            config,
-            monitor=("val_" if has_validation else "")
-            + ("loss" if config.monitor == "loss" else accuracy),
-            mode="min" if config.monitor == "loss" else "max",
-        )
+    run = training.TrainingRun(config, command)
+    *splits, label_names, data_description = load_image_split(
+        config.dataset, config.test_fraction, config.validation_fraction, config.seed
+    )
+    train_split, validation, test = splits
+    classifier = build_vision_transformer(config, train_split[0].shape[1:], label_names)
+    steps = -(-len(train_split[0]) // config.batch_size)
+    if config.steps_per_epoch:
+        steps = min(steps, config.steps_per_epoch)
+    schedule = training.warmup_cosine_schedule(
+        config.learning_rate, steps * config.epochs, steps * config.warmup_epochs
+    )
+    classifier.compile(
+        optimizer=keras.optimizers.AdamW(
+            learning_rate=schedule, weight_decay=config.weight_decay
+        ),
+    )
+    map_examples, map_batches = image_augmentation(
+        config.shift, config.flip, config.rotation, seed=config.seed
+    )
+    has_validation = len(validation[0]) > 0
+    accuracy = "sparse_categorical_accuracy"
+    train_data = training.batches(
+        *train_split,
+        config.batch_size,
+        seed=config.seed,
+        map_examples=map_examples,
+        map_batches=map_batches,
+    )
+    result = run.fit(
+        classifier,
+        train_data,
+        training.batches(*validation, config.batch_size) if has_validation else None,
+        monitor=("val_" if has_validation else "")
+        + ("loss" if config.monitor == "loss" else accuracy),
+        mode="min" if config.monitor == "loss" else "max",
+    )
     metrics = {}
     if len(test[0]):
         _, test_accuracy = classifier.evaluate(
@@ -184,19 +171,8 @@ def train(config, command=None):
         metrics["validation_accuracy"] = round(
             float(result["history"][f"val_{accuracy}"][best]), 4
         )
-    return training.finish(
-        classifier,
-        config,
-        result,
-        watch.seconds,
-        command,
-        description=config.description
-        or f"Vision Transformer trained on {config.dataset}",
-        training_data=data_description,
-        split_sizes=training.split_sizes(train_split, validation, test),
-        split_seed=config.seed,
-        **metrics,
-    )
+    description = f"Vision Transformer trained on {config.dataset}"
+    return run.finish(classifier, splits, description, data_description, **metrics)
 
 
 def build_vision_transformer(config, image_shape, label_names):
