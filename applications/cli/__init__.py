@@ -6,6 +6,6 @@
   generated from its training config.
 """
 
-from applications.cli.main import Command, build_parser, main, select_backend
+from applications.cli.main import Command, build_parser, command, main, select_backend
 
-__all__ = ["Command", "build_parser", "main", "select_backend"]
+__all__ = ["Command", "build_parser", "command", "main", "select_backend"]

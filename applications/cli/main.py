@@ -5,11 +5,12 @@
     keras-attention [--backend B] classify --preset NAME_OR_DIR "some text" ...
 
 Each application adds its commands from its own `cli.py` hook: a module with
-a `COMMANDS` list of `Command`s (and `PRESETS_MODULE`, the module whose import
-registers its built-in presets). Register a new application by adding its
-hook to `HOOK_MODULES`; a command path such as `("train", "translator")`
-creates the `train` group on first use. Hooks import Keras only inside
-`run`, after `--backend` has set `KERAS_BACKEND`.
+a `COMMANDS` list of `Command`s, made with the `@command(...)` decorator (and
+`PRESETS_MODULE`, the module whose import registers its built-in presets).
+Register a new application by adding its hook to `HOOK_MODULES`; a command
+path such as `("train", "translator")` creates the `train` group on first
+use. Hooks import Keras only inside their commands, after `--backend` has set
+`KERAS_BACKEND`.
 
 `main(argv)` runs in-process and returns the exit status, for tests.
 """
@@ -52,6 +53,28 @@ class Command:
     help: str
     add_arguments: Callable
     run: Callable
+
+
+def command(*path, arguments):
+    """Makes a hook's `run(args, argv)` function a `Command`.
+
+    The first line of the function's docstring is the command's help.
+
+    Example:
+    >>> @command("classify", arguments=add_classify_arguments)
+    ... def classify(args, argv):
+    ...     "classify texts with a text classifier preset"
+    """
+
+    def decorate(run):
+        return Command(
+            path=path,
+            help=run.__doc__.strip().splitlines()[0],
+            add_arguments=arguments,
+            run=run,
+        )
+
+    return decorate
 
 
 def load_hooks():

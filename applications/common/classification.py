@@ -79,7 +79,8 @@ class ClassificationTaskMixin:
 
     Goes first among a task's bases, e.g. `class VisionTransformer(
     ClassificationTaskMixin, PresetMixin, keras_hub.models.ImageClassifier)`.
-    A task sets `default_pooling` and `default_dropout` and may override
+    A task sets `head_defaults` (its default `pooling` and `dropout`) and
+    may override
     `_check_preprocessor()`, `_padding_mask()` and `default_optimizer()`.
 
     Args (of every classification task):
@@ -90,11 +91,11 @@ class ClassificationTaskMixin:
             backbone's inputs directly.
         pooling: `"token"` (the first token's vector: `[CLS]`, or ViT's
             class token) or `"mean"` (the mean over the unmasked tokens);
-            None takes the task's `default_pooling`.
+            None takes the task's default (`head_defaults`).
         activation: activation of the output layer; `"softmax"` gives
             probabilities, None gives logits.
         dropout: dropout rate before the output layer; None takes the
-            task's `default_dropout`.
+            task's default (`head_defaults`).
         **kwargs: forwarded to `keras_hub.models.Task` (e.g. `name`,
             `compile`).
 
@@ -104,8 +105,7 @@ class ClassificationTaskMixin:
             backbone.
     """
 
-    default_pooling = "token"
-    default_dropout = 0.0
+    head_defaults = {"pooling": "token", "dropout": 0.0}
 
     def __init__(
         self,
@@ -121,8 +121,11 @@ class ClassificationTaskMixin:
         import keras_hub
 
         num_classes, label_names = check_classes(num_classes, label_names)
-        pooling = check_pooling(self.default_pooling if pooling is None else pooling)
-        dropout = self.default_dropout if dropout is None else dropout
+        if pooling is None:
+            pooling = self.head_defaults["pooling"]
+        pooling = check_pooling(pooling)
+        if dropout is None:
+            dropout = self.head_defaults["dropout"]
         if preprocessor is not None:
             self._check_preprocessor(backbone, preprocessor)
 

@@ -7,9 +7,15 @@ are generated from the dataclass (see `applications.cli.options`) and the
 defaults live in one place. Values are checked when the config is made: a
 `ValueError` names the field, its command-line flag and what was received.
 
-Example:
->>> config = TextClassifierTrainingConfig(dataset="mr", epochs=3, output="out")
->>> classifier, record = train(config)
+An application's config derives from `TrainingConfig` (or
+`TransformerTrainingConfig`, `ClassificationTrainingConfig`) and sets the
+defaults that suit it with `training_config(...)` instead of
+`@dataclasses.dataclass`:
+
+>>> @training_config(epochs=100, num_layers=4)
+... class VisionTransformerTrainingConfig(ClassificationTrainingConfig):
+...     dataset: str | None = option(None, "the image set", "data")
+>>> config = VisionTransformerTrainingConfig(dataset="digits", output="out")
 """
 
 import dataclasses
@@ -104,7 +110,7 @@ class TrainingConfig:
     patience: int | None = option(
         None,
         "stop after this many epochs without a better validation score "
-        "(None: train all epochs)",
+        "(unset: train all epochs)",
         "training",
     )
     seed: int = option(1337, "seed of the splits, weights and shuffling", "run")
@@ -132,3 +138,83 @@ class TrainingConfig:
             raise ValueError(
                 f"`verbose` (--verbose) must be 0, 1 or 2. Received: {self.verbose!r}"
             )
+
+    def split_options(self):
+        """`validation_fraction`, `test_fraction` and `seed`, for a split."""
+        return {
+            "validation_fraction": self.validation_fraction,
+            "test_fraction": self.test_fraction,
+            "seed": self.seed,
+        }
+
+
+def training_config(**defaults):
+    """`@dataclasses.dataclass`, with other defaults for inherited fields.
+
+    Args:
+        **defaults: field name -> its new default, or an `option(...)` that
+            replaces the field's default and help.
+
+    Returns:
+        A class decorator.
+
+    Raises:
+        TypeError: for a name that is no inherited field.
+    """
+
+    def decorate(cls):
+        inherited = {}
+        for base in reversed(cls.__mro__[1:]):
+            if dataclasses.is_dataclass(base):
+                inherited.update({f.name: f for f in dataclasses.fields(base)})
+        annotations = dict(cls.__dict__.get("__annotations__", {}))
+        for name, value in defaults.items():
+            if name not in inherited:
+                raise TypeError(
+                    f"{cls.__name__}: {name!r} is no field of its bases; "
+                    f"known: {sorted(inherited)}"
+                )
+            field = inherited[name]
+            if not isinstance(value, dataclasses.Field):
+                value = dataclasses.field(default=value, metadata=field.metadata)
+            setattr(cls, name, value)
+            annotations[name] = field.type
+        cls.__annotations__ = annotations
+        return dataclasses.dataclass(cls)
+
+    return decorate
+
+
+@dataclasses.dataclass
+class TransformerTrainingConfig(TrainingConfig):
+    """The size of a Transformer, beside the training options."""
+
+    num_layers: int = option(2, "Transformer blocks", "model")
+    num_heads: int = option(4, "attention heads", "model")
+    hidden_dim: int = option(128, "d_model, the width of the token vectors", "model")
+    intermediate_dim: int = option(512, "feed-forward width d_ff", "model")
+    dropout: float = option(0.1, "dropout rate", "model")
+
+    def __post_init__(self):
+        super().__post_init__()
+        for name in ("num_layers", "num_heads", "hidden_dim", "intermediate_dim"):
+            check_range(self, name, 1)
+        check_range(self, "dropout", 0.0, 1.0)
+
+
+@dataclasses.dataclass
+class ClassificationTrainingConfig(TransformerTrainingConfig):
+    """A classifier: its pooling, and AdamW's weight decay."""
+
+    pooling: str = option(
+        "token",
+        "the first token's vector ([CLS], or the class token) or the mean "
+        "over the tokens",
+        "model",
+        choices=("token", "mean"),
+    )
+    weight_decay: float = option(0.0, "AdamW's decoupled weight decay", "training")
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_range(self, "weight_decay", 0.0)

@@ -1,4 +1,64 @@
-"""WordPiece vocabulary learning shared by the text applications."""
+"""WordPiece tokenizers with reserved tokens, and vocabulary learning, shared
+by the text applications."""
+
+import keras_hub
+
+from applications.common.presets import PresetMixin
+
+UNK_TOKEN = "[UNK]"
+
+
+class ReservedTokensWordPieceTokenizer(
+    PresetMixin, keras_hub.tokenizers.WordPieceTokenizer
+):
+    """A `keras_hub.tokenizers.WordPieceTokenizer` whose vocabulary starts
+    with an application's reserved tokens (`[PAD]` first, so it has id 0,
+    and `[UNK]` for what the vocabulary lacks).
+
+    A subclass sets `reserved_tokens` (the list, in id order) and
+    `special_tokens` (keras-hub's attribute name -> token, e.g.
+    `{"pad_token": "[PAD]", "start_token": "[START]"}`).
+
+    Args:
+        vocabulary: list of tokens or path to a vocabulary file (one token per
+            line); must contain the reserved tokens.
+        lowercase: whether to lowercase (and strip accents from) the text.
+        **kwargs: forwarded to `keras_hub.tokenizers.WordPieceTokenizer`.
+
+    Call arguments:
+        inputs: a string, a list of strings, or a string tensor.
+
+    Returns:
+        Token ids, ragged over the batch for a batch of strings.
+    """
+
+    reserved_tokens = ["[PAD]", UNK_TOKEN]
+    special_tokens = {"pad_token": "[PAD]"}
+
+    def __init__(self, vocabulary=None, lowercase=True, **kwargs):
+        for attribute, token in self.special_tokens.items():
+            self._add_special_token(token, attribute)
+        kwargs.setdefault("oov_token", UNK_TOKEN)
+        super().__init__(vocabulary=vocabulary, lowercase=lowercase, **kwargs)
+
+    @classmethod
+    def from_texts(cls, texts, vocabulary_size, lowercase=True, **kwargs):
+        """Learns a WordPiece vocabulary from `texts` and returns a tokenizer.
+
+        Args:
+            texts: list of training strings.
+            vocabulary_size: the largest vocabulary to learn (reserved tokens
+                included); a small corpus may give fewer tokens.
+            lowercase: whether to lowercase before learning and tokenizing.
+            **kwargs: forwarded to the constructor (e.g. `config_file`).
+
+        Returns:
+            An instance of `cls`.
+        """
+        vocabulary = learn_wordpiece_vocabulary(
+            texts, vocabulary_size, cls.reserved_tokens, lowercase=lowercase
+        )
+        return cls(vocabulary=vocabulary, lowercase=lowercase, **kwargs)
 
 
 def learn_wordpiece_vocabulary(
@@ -31,7 +91,6 @@ def learn_wordpiece_vocabulary(
     ...                            ["[PAD]", "[UNK]"])[:4]
     ['[PAD]', '[UNK]', ...]
     """
-    import keras_hub
     import tensorflow as tf
 
     if isinstance(texts, str) or not len(texts):

@@ -6,6 +6,7 @@ Shape legend: B batch, T sequence length, E `hidden_dim`.
 import keras
 import keras_hub
 
+from applications.common.encoder import encoder_blocks
 from applications.common.presets import PresetMixin, register_presets
 from applications.text_classifier.presets import backbone_presets
 from keras_attention import layers
@@ -122,19 +123,15 @@ class TextClassifierBackbone(PresetMixin, keras_hub.models.Backbone):
         self.embeddings_dropout = keras.layers.Dropout(
             dropout, dtype=dtype, name="embeddings_dropout"
         )
-        self.encoder_blocks = [
-            layers.TransformerEncoderBlock(
-                num_heads=num_heads,
-                intermediate_dim=intermediate_dim,
-                dropout=dropout,
-                activation="gelu",
-                layer_norm_epsilon=layer_norm_epsilon,
-                normalize_first=normalize_first,
-                dtype=dtype,
-                name=f"transformer_encoder_block_{i}",
-            )
-            for i in range(num_layers)
-        ]
+        self.encoder_blocks = encoder_blocks(
+            num_layers,
+            num_heads,
+            intermediate_dim,
+            dropout,
+            layer_norm_epsilon,
+            normalize_first=normalize_first,
+            dtype=dtype,
+        )
         self.final_layer_norm = (
             keras.layers.LayerNormalization(
                 epsilon=layer_norm_epsilon, dtype=dtype, name="final_layer_norm"

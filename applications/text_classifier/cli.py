@@ -10,7 +10,7 @@ the model classes are imported inside the `run` functions, after the command
 line has chosen the backend.
 """
 
-from applications.cli import Command
+from applications.cli import command
 from applications.cli.options import (
     add_batch_size_argument,
     add_config_arguments,
@@ -36,7 +36,9 @@ def add_train_arguments(parser):
     )
 
 
-def run_train(args, argv):
+@command("train", "classifier", arguments=add_train_arguments)
+def train_classifier(args, argv):
+    """train a text classifier and write a preset"""
     from applications.text_classifier import training
 
     if args.cross_validate is None:
@@ -61,7 +63,9 @@ def add_classify_arguments(parser):
     add_batch_size_argument(parser)
 
 
-def run_classify(args, argv):
+@command("classify", arguments=add_classify_arguments)
+def classify(args, argv):
+    """classify texts with a text classifier preset"""
     from applications.text_classifier.task import TextClassifier
 
     texts = texts_from_arguments(args.texts, args.file, "classify")
@@ -72,17 +76,4 @@ def run_classify(args, argv):
     return 0
 
 
-COMMANDS = [
-    Command(
-        path=("train", "classifier"),
-        help="train a text classifier and write a preset",
-        add_arguments=add_train_arguments,
-        run=run_train,
-    ),
-    Command(
-        path=("classify",),
-        help="classify texts with a text classifier preset",
-        add_arguments=add_classify_arguments,
-        run=run_classify,
-    ),
-]
+COMMANDS = [train_classifier, classify]

@@ -1,10 +1,4 @@
-"""Built-in presets of the text classifier (keras-hub's table format).
-
-Each preset directory is shipped in `applications/presets/<name>/`; see
-`applications.common.presets` for how names resolve. The training command,
-data, split and measured accuracy of the trained preset are in its
-`metadata.json` and in `docs/text_classifier.md`.
-"""
+"""The text classifier's built-in presets (see docs/text_classifier.md)."""
 
 backbone_presets = {
     "classifier_tiny_mr": {

@@ -64,8 +64,7 @@ class TextClassifier(
 
     backbone_cls = TextClassifierBackbone
     preprocessor_cls = TextClassifierPreprocessor
-    default_pooling = "mean"
-    default_dropout = 0.1
+    head_defaults = {"pooling": "mean", "dropout": 0.1}
 
     def _check_preprocessor(self, backbone, preprocessor):
         if preprocessor.sequence_length > backbone.max_sequence_length:

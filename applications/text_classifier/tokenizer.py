@@ -4,17 +4,16 @@ import collections
 
 import keras_hub
 
-from applications.common.presets import PresetMixin
 from applications.common.texts import check_texts, is_python_text
 from applications.common.wordpiece import (
+    UNK_TOKEN,
+    ReservedTokensWordPieceTokenizer,
     check_vocabulary_size,
-    learn_wordpiece_vocabulary,
 )
 from applications.text_classifier.backbone import TextClassifierBackbone
 from keras_attention.api_export import keras_attention_export
 
 PAD_TOKEN = "[PAD]"
-UNK_TOKEN = "[UNK]"
 CLS_TOKEN = "[CLS]"
 SEP_TOKEN = "[SEP]"
 RESERVED_TOKENS = [PAD_TOKEN, UNK_TOKEN, CLS_TOKEN, SEP_TOKEN]
@@ -22,7 +21,7 @@ VOCABULARY_TYPES = ("wordpiece", "word")
 
 
 @keras_attention_export
-class TextClassifierTokenizer(PresetMixin, keras_hub.tokenizers.WordPieceTokenizer):
+class TextClassifierTokenizer(ReservedTokensWordPieceTokenizer):
     """WordPiece tokenizer with `[PAD]`, `[UNK]`, `[CLS]` and `[SEP]` tokens.
 
     A `keras_hub.tokenizers.WordPieceTokenizer` (which also splits CJK
@@ -35,17 +34,7 @@ class TextClassifierTokenizer(PresetMixin, keras_hub.tokenizers.WordPieceTokeniz
     Python strings are checked eagerly: an empty (or blank) text raises a
     `ValueError` rather than silently becoming an empty token sequence.
 
-    Args:
-        vocabulary: list of tokens or path to a vocabulary file (one token per
-            line); must contain the reserved tokens.
-        lowercase: whether to lowercase the text before tokenizing.
-        **kwargs: forwarded to `keras_hub.tokenizers.WordPieceTokenizer`.
-
-    Call arguments:
-        inputs: a string, a list of strings, or a string tensor.
-
-    Returns:
-        Token ids, ragged over the batch for a batch of strings.
+    Arguments, call and outputs: see `ReservedTokensWordPieceTokenizer`.
 
     Example:
     >>> tokenizer = TextClassifierTokenizer.from_texts(
@@ -55,15 +44,14 @@ class TextClassifierTokenizer(PresetMixin, keras_hub.tokenizers.WordPieceTokeniz
     """
 
     backbone_cls = TextClassifierBackbone
-
-    def __init__(self, vocabulary=None, lowercase=True, **kwargs):
-        self._add_special_token(PAD_TOKEN, "pad_token")
-        self._add_special_token(CLS_TOKEN, "cls_token")
-        self._add_special_token(SEP_TOKEN, "sep_token")
-        self._add_special_token(CLS_TOKEN, "start_token")
-        self._add_special_token(SEP_TOKEN, "end_token")
-        kwargs.setdefault("oov_token", UNK_TOKEN)
-        super().__init__(vocabulary=vocabulary, lowercase=lowercase, **kwargs)
+    reserved_tokens = RESERVED_TOKENS
+    special_tokens = {
+        "pad_token": PAD_TOKEN,
+        "cls_token": CLS_TOKEN,
+        "sep_token": SEP_TOKEN,
+        "start_token": CLS_TOKEN,
+        "end_token": SEP_TOKEN,
+    }
 
     def __call__(self, *args, **kwargs):
         inputs = args[0] if args else kwargs.get("inputs")
@@ -112,14 +100,11 @@ class TextClassifierTokenizer(PresetMixin, keras_hub.tokenizers.WordPieceTokeniz
                 f"Received: vocabulary_type={vocabulary_type!r}"
             )
         check_vocabulary_size(vocabulary_size, RESERVED_TOKENS)
-        if vocabulary_type == "word":
-            counts = count_words(texts, lowercase=lowercase)
-            words = sorted(counts, key=lambda word: (-counts[word], word))
-            tokens = RESERVED_TOKENS + words[: vocabulary_size - len(RESERVED_TOKENS)]
-        else:
-            tokens = learn_wordpiece_vocabulary(
-                texts, vocabulary_size, RESERVED_TOKENS, lowercase=lowercase
-            )
+        if vocabulary_type == "wordpiece":
+            return super().from_texts(texts, vocabulary_size, lowercase, **kwargs)
+        counts = count_words(texts, lowercase=lowercase)
+        words = sorted(counts, key=lambda word: (-counts[word], word))
+        tokens = RESERVED_TOKENS + words[: vocabulary_size - len(RESERVED_TOKENS)]
         return cls(vocabulary=tokens, lowercase=lowercase, **kwargs)
 
 

@@ -10,23 +10,37 @@
 `keras-attention train classifier` maps its options onto the config.
 """
 
-import dataclasses
-
 from applications.common import training
-from applications.common.config import TrainingConfig, check_range, option
+from applications.common.config import (
+    ClassificationTrainingConfig,
+    check_range,
+    option,
+    training_config,
+)
 
 DATASETS = ("mr",)
 
 
-@dataclasses.dataclass
-class TextClassifierTrainingConfig(TrainingConfig):
+@training_config(
+    num_layers=1,
+    intermediate_dim=256,
+    pooling="mean",
+    patience=3,
+    validation_fraction=option(
+        0.1,
+        "share of the data used to pick the best epoch (0: none; train all "
+        "--epochs and keep the last weights)",
+        "split",
+    ),
+)
+class TextClassifierTrainingConfig(ClassificationTrainingConfig):
     """How to train a `TextClassifier` from scratch (see `option` helps).
 
     Give `data` (a labeled TSV) or `dataset` (`"mr"`). The data are split at
     random with `seed` into train / validation / test; with a validation
-    split the epoch of best validation accuracy is kept, without one
-    (`validation_fraction=0`) all `epochs` are trained and the last weights
-    kept.
+    split the epoch of best validation accuracy is kept (early stopping
+    after `patience` epochs), without one (`validation_fraction=0`) all
+    `epochs` are trained and the last weights kept.
     """
 
     data: str | None = option(
@@ -67,19 +81,8 @@ class TextClassifierTrainingConfig(TrainingConfig):
     sequence_length: int = option(
         64, "tokens per text, [CLS] and [SEP] included", "model"
     )
-    num_layers: int = option(1, "Transformer encoder blocks", "model")
-    num_heads: int = option(4, "attention heads", "model")
-    hidden_dim: int = option(128, "d_model", "model")
-    intermediate_dim: int = option(256, "feed-forward width d_ff", "model")
-    dropout: float = option(0.1, "dropout rate", "model")
     token_dropout: float = option(
         0.0, "rate of dropping whole token vectors during training", "model"
-    )
-    pooling: str = option(
-        "mean",
-        "mean over the tokens, or the first ([CLS]) token",
-        "model",
-        choices=("mean", "token"),
     )
     position: str = option(
         "learned", "position encoding", "model", choices=("learned", "sinusoidal")
@@ -87,19 +90,6 @@ class TextClassifierTrainingConfig(TrainingConfig):
     normalize_first: bool = option(
         False, "pre-LN encoder blocks (default: the paper's post-LN)", "model"
     )
-    patience: int | None = option(
-        3,
-        "stop after this many epochs without a better validation accuracy "
-        "(ignored without a validation split)",
-        "training",
-    )
-    validation_fraction: float = option(
-        0.1,
-        "share of the data used to pick the best epoch (0: none; train all "
-        "--epochs and keep the last weights)",
-        "split",
-    )
-    weight_decay: float = option(0.0, "AdamW's decoupled weight decay", "training")
     teacher: str = option(
         "none",
         "distill from a teacher's out-of-fold probabilities: naive-bayes, an "
@@ -123,9 +113,7 @@ class TextClassifierTrainingConfig(TrainingConfig):
                 f"dataset={self.dataset!r}"
             )
         check_range(self, "teacher_weight", 0.0, 1.0, high_open=False)
-        check_range(self, "dropout", 0.0, 1.0)
         check_range(self, "token_dropout", 0.0, 1.0)
-        check_range(self, "weight_decay", 0.0)
 
 
 def train(config, command=None):
@@ -138,13 +126,7 @@ def train(config, command=None):
     run = training.TrainingRun(config, command)
     texts, labels, data_description = load_examples(config)
     label_ids, label_names = encode_labels(labels)
-    splits = split_arrays(
-        texts,
-        label_ids,
-        validation_fraction=config.validation_fraction,
-        test_fraction=config.test_fraction,
-        seed=config.seed,
-    )
+    splits = split_arrays(texts, label_ids, **config.split_options())
     train_split, validation, test = splits
     classifier, result = build_and_fit(run, train_split, validation, label_names)
     metrics = {}

@@ -160,6 +160,7 @@ class TranslatorBackbone(PresetMixin, keras_hub.models.Backbone):
         # === Config ===
         for key, value in config.items():
             setattr(self, key, value)
+        self._config_keys = tuple(config)
 
     def call_encoder(self, token_ids, padding_mask):
         """Runs the encoder (inference mode).
@@ -238,23 +239,7 @@ class TranslatorBackbone(PresetMixin, keras_hub.models.Backbone):
 
     def get_config(self):
         config = super().get_config()
-        config.update(
-            {
-                "vocabulary_size": self.vocabulary_size,
-                "source_vocabulary_size": self.source_vocabulary_size,
-                "architecture": self.architecture,
-                "num_layers": self.num_layers,
-                "num_heads": self.num_heads,
-                "hidden_dim": self.hidden_dim,
-                "intermediate_dim": self.intermediate_dim,
-                "max_sequence_length": self.max_sequence_length,
-                "dropout": self.dropout,
-                "position": self.position,
-                "tie_embeddings": self.tie_embeddings,
-                "normalize_first": self.normalize_first,
-                "layer_norm_epsilon": self.layer_norm_epsilon,
-            }
-        )
+        config.update({key: getattr(self, key) for key in self._config_keys})
         return config
 
 

@@ -14,7 +14,7 @@ model classes are imported inside the `run` functions, after the command line
 has chosen the backend.
 """
 
-from applications.cli import Command
+from applications.cli import command
 from applications.cli.options import (
     add_batch_size_argument,
     add_config_arguments,
@@ -35,7 +35,9 @@ def add_train_arguments(parser):
     )
 
 
-def run_train(args, argv):
+@command("train", "translator", arguments=add_train_arguments)
+def train_translator(args, argv):
+    """train a translator on sentence pairs and write a preset"""
     from applications.translator.training import train
 
     return run_training(TranslatorTrainingConfig, train, args, argv)
@@ -56,7 +58,9 @@ def add_translate_arguments(parser):
     add_batch_size_argument(parser)
 
 
-def run_translate(args, argv):
+@command("translate", arguments=add_translate_arguments)
+def translate(args, argv):
+    """translate texts with a translator preset"""
     from applications.translator.task import Translator
 
     texts = texts_from_arguments(args.texts, args.file, "translate")
@@ -83,7 +87,9 @@ def add_evaluate_arguments(parser):
     _add_num_beams_argument(parser)
 
 
-def run_evaluate(args, argv):
+@command("evaluate", "translator", arguments=add_evaluate_arguments)
+def evaluate_translator(args, argv):
+    """BLEU (sacrebleu, tokenize='zh') and chrF of a translator preset"""
     import json
 
     from applications.data.translation_pairs import load_translation_pairs
@@ -98,23 +104,4 @@ def run_evaluate(args, argv):
     return 0
 
 
-COMMANDS = [
-    Command(
-        path=("train", "translator"),
-        help="train a translator on sentence pairs and write a preset",
-        add_arguments=add_train_arguments,
-        run=run_train,
-    ),
-    Command(
-        path=("translate",),
-        help="translate texts with a translator preset",
-        add_arguments=add_translate_arguments,
-        run=run_translate,
-    ),
-    Command(
-        path=("evaluate", "translator"),
-        help="BLEU (sacrebleu, tokenize='zh') and chrF of a translator preset",
-        add_arguments=add_evaluate_arguments,
-        run=run_evaluate,
-    ),
-]
+COMMANDS = [train_translator, translate, evaluate_translator]

@@ -1,10 +1,4 @@
-"""Built-in presets of the translator (keras-hub's table format).
-
-Each preset directory is shipped in `applications/presets/<name>/`; see
-`applications.common.presets` for how names resolve. The measured scores,
-training command and data of the trained presets are in their
-`metadata.json` and in `docs/translator.md`.
-"""
+"""Built-in translator presets; each records how it was trained (docs/translator.md)."""
 
 backbone_presets = {
     "translator_tiny_en_zh": {

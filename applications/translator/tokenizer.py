@@ -2,15 +2,11 @@
 
 import re
 
-import keras_hub
-
-from applications.common.presets import PresetMixin
-from applications.common.wordpiece import learn_wordpiece_vocabulary
+from applications.common.wordpiece import UNK_TOKEN, ReservedTokensWordPieceTokenizer
 from applications.translator.backbone import TranslatorBackbone
 from keras_attention.api_export import keras_attention_export
 
 PAD_TOKEN = "[PAD]"
-UNK_TOKEN = "[UNK]"
 START_TOKEN = "[START]"
 END_TOKEN = "[END]"
 # The same ids in every translator vocabulary: [PAD] 0, [UNK] 1, [START] 2,
@@ -58,7 +54,7 @@ def join_words(text):
 
 
 @keras_attention_export
-class TranslatorTokenizer(PresetMixin, keras_hub.tokenizers.WordPieceTokenizer):
+class TranslatorTokenizer(ReservedTokensWordPieceTokenizer):
     """WordPiece tokenizer with `[PAD]`, `[UNK]`, `[START]` and `[END]` tokens.
 
     A `keras_hub.tokenizers.WordPieceTokenizer`, whose pre-tokenizer splits
@@ -72,17 +68,7 @@ class TranslatorTokenizer(PresetMixin, keras_hub.tokenizers.WordPieceTokenizer):
     `target_tokenizer.json`: pass `config_file="target_tokenizer.json"`.
     Learn a vocabulary from training text with `TranslatorTokenizer.from_texts()`.
 
-    Args:
-        vocabulary: list of tokens or path to a vocabulary file (one token per
-            line); must contain the reserved tokens.
-        lowercase: whether to lowercase (and strip accents from) the text.
-        **kwargs: forwarded to `keras_hub.tokenizers.WordPieceTokenizer`.
-
-    Call arguments:
-        inputs: a string, a list of strings, or a string tensor.
-
-    Returns:
-        Token ids, ragged over the batch for a batch of strings.
+    Arguments, call and outputs: see `ReservedTokensWordPieceTokenizer`.
 
     Example:
     >>> tokenizer = TranslatorTokenizer.from_texts(
@@ -92,32 +78,12 @@ class TranslatorTokenizer(PresetMixin, keras_hub.tokenizers.WordPieceTokenizer):
     """
 
     backbone_cls = TranslatorBackbone
-
-    def __init__(self, vocabulary=None, lowercase=True, **kwargs):
-        self._add_special_token(PAD_TOKEN, "pad_token")
-        self._add_special_token(START_TOKEN, "start_token")
-        self._add_special_token(END_TOKEN, "end_token")
-        kwargs.setdefault("oov_token", UNK_TOKEN)
-        super().__init__(vocabulary=vocabulary, lowercase=lowercase, **kwargs)
-
-    @classmethod
-    def from_texts(cls, texts, vocabulary_size, lowercase=True, **kwargs):
-        """Learns a WordPiece vocabulary from `texts` and returns a tokenizer.
-
-        Args:
-            texts: list of training strings.
-            vocabulary_size: the largest vocabulary to learn (reserved tokens
-                included); a small corpus may give fewer tokens.
-            lowercase: whether to lowercase before learning and tokenizing.
-            **kwargs: forwarded to the constructor (e.g. `config_file`).
-
-        Returns:
-            A `TranslatorTokenizer`.
-        """
-        vocabulary = learn_wordpiece_vocabulary(
-            texts, vocabulary_size, RESERVED_TOKENS, lowercase=lowercase
-        )
-        return cls(vocabulary=vocabulary, lowercase=lowercase, **kwargs)
+    reserved_tokens = RESERVED_TOKENS
+    special_tokens = {
+        "pad_token": PAD_TOKEN,
+        "start_token": START_TOKEN,
+        "end_token": END_TOKEN,
+    }
 
     def detokenize(self, inputs):
         """Token ids to strings, without spaces around CJK or before punctuation."""

@@ -11,12 +11,16 @@ architecture preset (e.g. `transformer_base`) gives the model configuration
 while the vocabularies are learned from the data.
 """
 
-import dataclasses
 import json
 from pathlib import Path
 
 from applications.common import training
-from applications.common.config import TrainingConfig, check_range, option
+from applications.common.config import (
+    TransformerTrainingConfig,
+    check_range,
+    option,
+    training_config,
+)
 
 ARCHITECTURES = ("transformer", "rnn_attention")
 # The backbone config entries an architecture preset sets.
@@ -28,8 +32,22 @@ _ARCHITECTURE_KEYS = (
 )  # fmt: skip
 
 
-@dataclasses.dataclass
-class TranslatorTrainingConfig(TrainingConfig):
+@training_config(
+    num_layers=option(2, "encoder and decoder layers (blocks, or GRU layers)", "model"),
+    batch_size=64,
+    patience=3,
+    validation_fraction=option(
+        0.05,
+        "share of the distinct source sentences used to pick the best epoch",
+        "split",
+    ),
+    test_fraction=option(
+        0.1,
+        "share of the distinct source sentences held out for BLEU/chrF (0: none)",
+        "split",
+    ),
+)
+class TranslatorTrainingConfig(TransformerTrainingConfig):
     """How to train a `Translator` (see `option` helps).
 
     Adam with gradient clipping, a linear warmup and cosine decay of the
@@ -51,16 +69,6 @@ class TranslatorTrainingConfig(TrainingConfig):
     )
     reverse: bool = option(False, "translate column 2 into column 1", "data")
     max_pairs: int | None = option(None, "read only the first N pairs", "data")
-    validation_fraction: float = option(
-        0.05,
-        "share of the distinct source sentences used to pick the best epoch",
-        "split",
-    )
-    test_fraction: float = option(
-        0.1,
-        "share of the distinct source sentences held out for BLEU/chrF (0: none)",
-        "split",
-    )
     test_output: str | None = option(
         None, "also write the held-out test pairs to this TSV (for `evaluate`)", "data"
     )
@@ -75,24 +83,13 @@ class TranslatorTrainingConfig(TrainingConfig):
         "model",
     )
     sequence_length: int = option(32, "tokens per sentence, both sides", "model")
-    num_layers: int = option(2, "encoder and decoder layers", "model")
-    num_heads: int = option(4, "attention heads (Transformer)", "model")
-    hidden_dim: int = option(128, "d_model, or the GRU width", "model")
-    intermediate_dim: int = option(512, "feed-forward width d_ff", "model")
-    dropout: float = option(0.1, "dropout rate", "model")
     position: str = option(
         "learned", "position encoding", "model", choices=("learned", "sinusoidal")
     )
     normalize_first: bool = option(
         False, "pre-LN Transformer blocks (the paper's are post-LN)", "model"
     )
-    batch_size: int = option(64, "sentence pairs per training step", "training")
     warmup_steps: int = option(500, "linear warmup, then cosine decay", "training")
-    patience: int | None = option(
-        3,
-        "stop after this many epochs without a better validation loss",
-        "training",
-    )
 
     def __post_init__(self):
         super().__post_init__()
@@ -100,7 +97,6 @@ class TranslatorTrainingConfig(TrainingConfig):
             raise ValueError(
                 "`data` (--data) must be a TSV of sentence pairs. Received: None"
             )
-        check_range(self, "dropout", 0.0, 1.0)
         check_range(self, "warmup_steps", 0)
         check_range(self, "sequence_length", 2)
 
@@ -125,13 +121,7 @@ def train(config, command=None):
     sources, targets = load_translation_pairs(
         config.data, max_pairs=config.max_pairs, reverse=config.reverse
     )
-    splits = split_pairs_by_source(
-        sources,
-        targets,
-        validation_fraction=config.validation_fraction,
-        test_fraction=config.test_fraction,
-        seed=config.seed,
-    )
+    splits = split_pairs_by_source(sources, targets, **config.split_options())
     train_split, validation, test = splits
     architecture = architecture_preset_config(config.preset)
     if config.preset and architecture is None:

@@ -7,6 +7,7 @@ P patch size, N = (H / P) * (W / P) patches, E `hidden_dim`.
 import keras
 import keras_hub
 
+from applications.common.encoder import encoder_blocks
 from applications.common.presets import PresetMixin, register_presets
 from applications.vision_transformer.class_token import ClassToken
 from applications.vision_transformer.patch_embedding import PatchEmbedding, as_pair
@@ -126,23 +127,19 @@ class VisionTransformerBackbone(PresetMixin, keras_hub.models.Backbone):
             dtype=dtype,
             name="position_embedding",
         )
-        self.embeddings_add = keras.layers.Add(dtype=dtype, name="embeddings_add")
         self.embeddings_dropout = keras.layers.Dropout(
             dropout, dtype=dtype, name="embeddings_dropout"
         )
-        self.encoder_blocks = [
-            layers.TransformerEncoderBlock(
-                num_heads=num_heads,
-                intermediate_dim=intermediate_dim,
-                dropout=dropout,
-                activation="gelu",
-                layer_norm_epsilon=layer_norm_epsilon,
-                normalize_first=True,
-                dtype=dtype,
-                name=f"transformer_encoder_block_{i}",
-            )
-            for i in range(num_layers)
-        ]
+        self.embeddings_add = keras.layers.Add(dtype=dtype, name="embeddings_add")
+        self.encoder_blocks = encoder_blocks(
+            num_layers,
+            num_heads,
+            intermediate_dim,
+            dropout,
+            layer_norm_epsilon,
+            normalize_first=True,  # as in the paper
+            dtype=dtype,
+        )
         self.final_layer_norm = keras.layers.LayerNormalization(
             epsilon=layer_norm_epsilon, dtype=dtype, name="final_layer_norm"
         )

@@ -4,13 +4,12 @@
     keras-attention train vit --dataset cifar10 --patch-size 4 --output vit_cifar
     keras-attention classify-image --preset vit_tiny_digits digit.npy photo.png
 
-The options of `train vit` are the fields of
-`VisionTransformerTrainingConfig`; the work is `training.train()`. Keras and
-the model classes are imported inside the `run` functions, after the command
-line has chosen the backend.
+`train vit` takes one option per field of `VisionTransformerTrainingConfig`
+and hands the config to `training.train()`. Nothing here imports Keras
+before the command line has chosen the backend.
 """
 
-from applications.cli import Command
+from applications.cli import command
 from applications.cli.options import (
     add_batch_size_argument,
     add_config_arguments,
@@ -26,7 +25,9 @@ def add_train_arguments(parser):
     add_config_arguments(parser, VisionTransformerTrainingConfig)
 
 
-def run_train(args, argv):
+@command("train", "vit", arguments=add_train_arguments)
+def train_vit(args, argv):
+    """train a Vision Transformer image classifier and write a preset"""
     from applications.vision_transformer.training import train
 
     return run_training(VisionTransformerTrainingConfig, train, args, argv)
@@ -45,7 +46,9 @@ def add_classify_arguments(parser):
     add_batch_size_argument(parser)
 
 
-def run_classify(args, argv):
+@command("classify-image", arguments=add_classify_arguments)
+def classify_image(args, argv):
+    """classify images with a Vision Transformer preset"""
     import numpy as np
 
     from applications.data.images import check_image_file, load_image_file
@@ -67,17 +70,4 @@ def run_classify(args, argv):
     return 0
 
 
-COMMANDS = [
-    Command(
-        path=("train", "vit"),
-        help="train a Vision Transformer image classifier and write a preset",
-        add_arguments=add_train_arguments,
-        run=run_train,
-    ),
-    Command(
-        path=("classify-image",),
-        help="classify images with a Vision Transformer preset",
-        add_arguments=add_classify_arguments,
-        run=run_classify,
-    ),
-]
+COMMANDS = [train_vit, classify_image]

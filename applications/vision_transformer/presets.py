@@ -1,10 +1,4 @@
-"""Built-in presets of the Vision Transformer (keras-hub's table format).
-
-Each preset directory is shipped in `applications/presets/<name>/`; see
-`applications.common.presets` for how names resolve. The training command,
-data split, wall time and test accuracy of the trained preset are in its
-`metadata.json` and in `docs/vision_transformer.md`.
-"""
+"""Vision Transformer presets shipped in the package (docs/vision_transformer.md)."""
 
 backbone_presets = {
     "vit_tiny_digits": {

@@ -69,8 +69,7 @@ class VisionTransformer(
 
     backbone_cls = VisionTransformerBackbone
     preprocessor_cls = VisionTransformerPreprocessor
-    default_pooling = "token"
-    default_dropout = 0.0
+    head_defaults = {"pooling": "token", "dropout": 0.0}
 
     def _check_preprocessor(self, backbone, preprocessor):
         converter = getattr(preprocessor, "image_converter", None)

@@ -11,10 +11,13 @@ scikit-learn's 8x8 digits (shipped in its wheel, offline); the
 `keras.datasets` sets download on first use.
 """
 
-import dataclasses
-
 from applications.common import training
-from applications.common.config import TrainingConfig, check_range, option
+from applications.common.config import (
+    ClassificationTrainingConfig,
+    check_range,
+    option,
+    training_config,
+)
 from applications.data.images import IMAGE_DATASETS
 
 # Data set -> the default patch side P.
@@ -27,8 +30,25 @@ DEFAULT_PATCH_SIZES = {
 }
 
 
-@dataclasses.dataclass
-class VisionTransformerTrainingConfig(TrainingConfig):
+@training_config(
+    epochs=100,
+    learning_rate=2e-3,
+    weight_decay=0.05,
+    validation_fraction=option(
+        0.1, "share of the training data used to pick the best epoch", "split"
+    ),
+    test_fraction=option(
+        0.2,
+        "digits only: share held out for testing (the keras.datasets sets use "
+        "their official test set)",
+        "split",
+    ),
+    num_layers=4,
+    hidden_dim=64,
+    intermediate_dim=128,
+    dropout=0.0,
+)
+class VisionTransformerTrainingConfig(ClassificationTrainingConfig):
     """How to train a `VisionTransformer` from scratch (see `option` helps).
 
     AdamW with a linear warmup and cosine decay of the learning rate, random
@@ -43,32 +63,9 @@ class VisionTransformerTrainingConfig(TrainingConfig):
         required=True,
         choices=sorted(IMAGE_DATASETS),
     )
-    validation_fraction: float = option(
-        0.1, "share of the training data used to pick the best epoch", "split"
-    )
-    test_fraction: float = option(
-        0.2,
-        "digits only: share held out for testing (the keras.datasets sets use "
-        "their official test set)",
-        "split",
-    )
     patch_size: int | None = option(
         None, "patch side P (default: 2 for digits, 4 for the others)", "model"
     )
-    num_layers: int = option(4, "Transformer encoder blocks", "model")
-    num_heads: int = option(4, "attention heads", "model")
-    hidden_dim: int = option(64, "d_model", "model")
-    intermediate_dim: int = option(128, "MLP width", "model")
-    dropout: float = option(0.0, "dropout rate", "model")
-    pooling: str = option(
-        "token",
-        "the class token's vector, or the mean over all tokens",
-        "model",
-        choices=("token", "mean"),
-    )
-    epochs: int = option(100, "the most epochs to train", "training")
-    learning_rate: float = option(2e-3, "the peak learning rate", "training")
-    weight_decay: float = option(0.05, "AdamW's decoupled weight decay", "training")
     warmup_epochs: int = option(
         5, "linear warmup before the cosine decay of the learning rate", "training"
     )
@@ -99,8 +96,6 @@ class VisionTransformerTrainingConfig(TrainingConfig):
                 f"Received: dataset={self.dataset!r}"
             )
         check_range(self, "patch_size", 1, optional=True)
-        check_range(self, "dropout", 0.0, 1.0)
-        check_range(self, "weight_decay", 0.0)
         check_range(self, "warmup_epochs", 0)
         check_range(self, "shift", 0)
         check_range(self, "rotation", 0.0)
