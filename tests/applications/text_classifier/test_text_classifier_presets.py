@@ -16,9 +16,9 @@ from applications import (
     TextClassifierPreprocessor,
     TextClassifierTokenizer,
 )
+from applications.common.presets import PRESETS_DIR, load_preset_metadata
 from applications.data.splits import split_arrays
 from applications.data.text_classification import load_movie_review_polarity
-from applications.common.presets import PRESETS_DIR, load_preset_metadata
 
 SHIPPED = "classifier_tiny_mr"
 # Kim (2014) CNN-rand measured on the preset's own split (see the docs).

@@ -197,18 +197,3 @@ def test_preprocessor_longer_than_the_backbone_is_rejected(classifier):
         TextClassifier(
             short, label_names=LABEL_NAMES, preprocessor=classifier.preprocessor
         )
-
-
-@pytest.mark.filterwarnings("ignore:`compile\\(\\)` was not called")
-def test_keras_file_round_trip(classifier, tmp_path):
-    path = tmp_path / "classifier.keras"
-    classifier.save(path)
-    reloaded = keras.saving.load_model(path)
-    assert isinstance(reloaded, TextClassifier)
-    assert reloaded.label_names == LABEL_NAMES
-    assert reloaded.compiled  # by the constructor, with the default optimizer
-    np.testing.assert_allclose(
-        eager_probabilities(reloaded, TEXTS),
-        eager_probabilities(classifier, TEXTS),
-        atol=1e-6,
-    )
