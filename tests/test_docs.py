@@ -5,6 +5,7 @@ import importlib
 import os
 import pkgutil
 import re
+import shlex
 from pathlib import Path
 
 import numpy as np
@@ -63,3 +64,48 @@ def test_docstring_examples(module_name):
         runner.run(test)
     result = runner.summarize(verbose=False)
     assert result.failed == 0, f"{result.failed} docstring example(s) failed"
+
+
+def _shell_blocks(text):
+    """The code blocks of a markdown page that are not Python."""
+    blocks, language, lines = [], None, []
+    for line in text.splitlines():
+        if line.startswith("```"):
+            if language is None:
+                language, lines = line[3:].strip() or "text", []
+            else:
+                if language != "python":
+                    blocks.append("\n".join(lines))
+                language = None
+        elif language is not None:
+            lines.append(line)
+    return blocks
+
+
+def _documented_commands():
+    """`keras-attention ...` command lines in the README and docs code blocks
+    (backslash continuations joined, `VAR=value` prefixes dropped)."""
+    for page in MARKDOWN_PAGES:
+        for block in _shell_blocks((REPO / page).read_text(encoding="utf-8")):
+            for line in block.replace("\\\n", " ").splitlines():
+                words = (
+                    shlex.split(line, comments=True)
+                    if "keras-attention " in line
+                    else []
+                )
+                while words and "=" in words[0] and not words[0].startswith("-"):
+                    words = words[1:]
+                if words[:1] == ["keras-attention"]:
+                    yield page, words[1:]
+
+
+@pytest.mark.parametrize(
+    "page, argv", list(_documented_commands()), ids=lambda value: str(value)[:60]
+)
+def test_documented_commands_parse(page, argv):
+    from applications.cli import build_parser
+
+    try:
+        build_parser().parse_args(argv)
+    except SystemExit as error:
+        pytest.fail(f"{page}: `keras-attention {shlex.join(argv)}` exits {error}")
