@@ -76,7 +76,7 @@ def batches(
     import numpy as np
     import tensorflow as tf
 
-    if isinstance(inputs, np.ndarray) or isinstance(inputs, tuple):
+    if isinstance(inputs, (np.ndarray, tuple)):
         features = inputs
     else:
         features = list(inputs)

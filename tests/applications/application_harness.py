@@ -139,19 +139,15 @@ APPLICATION_CASES = [
         lambda task: _numpy(task.preprocessor(REVIEWS)),
         (REVIEWS, np.array([SENTIMENT_NAMES.index(s) for s in SENTIMENTS])),
     ),
-    ApplicationCase(
-        "translator_transformer",
-        Translator,
-        _seeded(lambda: _translator("transformer")),
-        _translator_inputs,
-        tuple(list(side) for side in zip(*PAIRS)),
-    ),
-    ApplicationCase(
-        "translator_rnn_attention",
-        Translator,
-        _seeded(lambda: _translator("rnn_attention")),
-        _translator_inputs,
-        tuple(list(side) for side in zip(*PAIRS)),
+    *(
+        ApplicationCase(
+            f"translator_{architecture}",
+            Translator,
+            _seeded(lambda architecture=architecture: _translator(architecture)),
+            _translator_inputs,
+            tuple(list(side) for side in zip(*PAIRS)),
+        )
+        for architecture in ("transformer", "rnn_attention")
     ),
     ApplicationCase(
         "vision_transformer",
