@@ -232,7 +232,7 @@ class ClassificationTaskMixin:
             kwargs["label_names"] = None
         return super().from_preset(preset, load_weights=load_weights, **kwargs)
 
-    def save_to_preset(self, preset_dir, max_shard_size=10, metadata=None):
+    def save_to_preset(self, preset_dir, max_shard_size=10, metadata=None, **kwargs):
         """Saves the task to a preset directory, its class names in the metadata.
 
         Args:
@@ -240,11 +240,13 @@ class ClassificationTaskMixin:
             max_shard_size: see `keras_hub.models.Task.save_to_preset`.
             metadata: optional dict added to `metadata.json` (e.g.
                 `description`, training data, accuracy).
+            **kwargs: see `PresetMixin.save_to_preset` (e.g. `check`).
         """
         super().save_to_preset(
             preset_dir,
             max_shard_size=max_shard_size,
             metadata={"label_names": list(self.label_names), **(metadata or {})},
+            **kwargs,
         )
 
     def save_task_weights(self, filepath):

@@ -12,17 +12,26 @@ keras-hub's public `from_preset()`:
 - a remote handle (`kaggle://`, `hf://`, `gs://`, `modelscope://`, ...) is
   passed to keras-hub unchanged, which downloads and caches it;
 - a local directory is checked (config and weight files present and
-  readable) and passed on.
+  readable, and the files its `metadata.json` manifest records unchanged)
+  and passed on.
 
 Every class with presets (backbone, task, preprocessor, tokenizer) inherits
 `PresetMixin` ahead of its keras-hub base class, which overrides the
-`presets` class property and `from_preset()` accordingly.
+`presets` class property, `from_preset()` and `save_to_preset()`
+accordingly. `save_to_preset()` writes the directory beside its target and
+renames it into place (see `applications.common.files`), so an existing
+preset survives any failure, and records in `metadata.json` a `files`
+manifest (size and sha256 of every weights file and asset) that
+`from_preset()` verifies.
 """
 
 import datetime
+import hashlib
 import json
 import os
 from pathlib import Path
+
+from applications.common.files import check_destination, replace_directory
 
 PRESETS_DIR = Path(__file__).resolve().parents[1] / "presets"
 
@@ -30,6 +39,14 @@ CONFIG_FILE = "config.json"
 METADATA_FILE = "metadata.json"
 MODEL_WEIGHTS_FILE = "model.weights.h5"
 SHARDED_MODEL_WEIGHTS_FILE = "model.weights.json"
+TASK_WEIGHTS_FILE = "task.weights.h5"
+# The `metadata.json` entry of the manifest: relative path -> size, sha256.
+MANIFEST_KEY = "files"
+
+# Temporary directories being written by an outer `save_to_preset()`: the
+# parts keras-hub saves into them (backbone, preprocessor, tokenizer) write
+# in place.
+_SAVING = set()
 
 # Preset name -> {"metadata": {...}, "backbone_cls": cls, "kaggle_handle": ...}.
 _BUILTIN_PRESETS = {}
@@ -192,7 +209,9 @@ def check_preset_directory(directory, require_weights=True):
 
     keras-hub reports a missing single-file weights file as a missing
     *sharded* index (`model.weights.json`) and a corrupt JSON file without
-    its name; this check names the file at fault.
+    its name; this check names the file at fault. When `metadata.json` has a
+    `files` manifest, every file it records is checked against it (see
+    `verify_preset_manifest`).
 
     Args:
         directory: a local preset directory.
@@ -200,7 +219,8 @@ def check_preset_directory(directory, require_weights=True):
             be present, as for a backbone or a task.
 
     Raises:
-        ValueError: naming the missing, unreadable or corrupt file.
+        ValueError: naming the missing, unreadable, corrupt, truncated or
+            swapped file.
     """
     directory = Path(directory)
     config_path = directory / CONFIG_FILE
@@ -234,6 +254,153 @@ def check_preset_directory(directory, require_weights=True):
                 f"Preset file {str(h5_path)!r} is not a readable HDF5 weights "
                 "file (truncated or corrupt)."
             )
+    metadata_path = directory / METADATA_FILE
+    if metadata_path.is_file():
+        with open(metadata_path, encoding="utf-8") as file:
+            metadata = json.load(file)
+        if isinstance(metadata, dict) and MANIFEST_KEY in metadata:
+            verify_preset_manifest(directory, metadata[MANIFEST_KEY])
+
+
+def _manifest_files(directory):
+    """The files a manifest records: weights and assets, not the JSON configs.
+
+    Every file of the directory but the top-level `*.json` (configs and
+    `metadata.json` itself; a sharded weights index counts as weights).
+    """
+    directory = Path(directory)
+    for path in sorted(directory.rglob("*")):
+        relative = path.relative_to(directory).as_posix()
+        is_config = (
+            "/" not in relative
+            and relative.endswith(".json")
+            and relative != SHARDED_MODEL_WEIGHTS_FILE
+        )
+        if path.is_file() and not is_config:
+            yield relative, path
+
+
+def _sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def preset_manifest(directory):
+    """What belongs together in a preset: its weights files and assets.
+
+    Args:
+        directory: a local preset directory.
+
+    Returns:
+        dict: relative path (`/`-separated) -> `{"size": bytes, "sha256":
+        hex digest}`, for every file but the top-level JSON configs.
+    """
+    return {
+        relative: {"size": path.stat().st_size, "sha256": _sha256(path)}
+        for relative, path in _manifest_files(directory)
+    }
+
+
+def verify_preset_manifest(directory, manifest):
+    """Checks a preset's files against the manifest in its `metadata.json`.
+
+    Args:
+        directory: a local preset directory.
+        manifest: `metadata.json`'s `files` entry (see `preset_manifest`).
+
+    Raises:
+        ValueError: naming the first file that is missing, of another size
+            (truncated), of other contents (swapped or corrupt), or a weights
+            file the manifest does not list.
+    """
+    directory = Path(directory)
+    recorded = f"{METADATA_FILE} of {str(directory)!r} records"
+    if not isinstance(manifest, dict) or not all(
+        isinstance(entry, dict) and {"size", "sha256"} <= set(entry)
+        for entry in manifest.values()
+    ):
+        raise ValueError(
+            f"The {MANIFEST_KEY!r} manifest in {str(directory / METADATA_FILE)!r} "
+            "is malformed. Expected a dict of relative path -> "
+            f"{{'size': ..., 'sha256': ...}}. Received: {manifest!r:.200}"
+        )
+    for relative, expected in sorted(manifest.items()):
+        path = directory / relative
+        if not path.is_file():
+            raise ValueError(
+                f"Preset file {str(path)!r} is missing: {recorded} it "
+                f"({expected['size']} bytes, sha256 {expected['sha256']}). "
+                "Found: no such file."
+            )
+        size = path.stat().st_size
+        if size != expected["size"]:
+            raise ValueError(
+                f"Preset file {str(path)!r} has {size} bytes: {recorded} "
+                f"{expected['size']} bytes (truncated or replaced)."
+            )
+        digest = _sha256(path)
+        if digest != expected["sha256"]:
+            raise ValueError(
+                f"Preset file {str(path)!r} has sha256 {digest}: {recorded} "
+                f"{expected['sha256']} (changed, or swapped for another "
+                "preset's file)."
+            )
+    unlisted = [
+        path.name for path in directory.glob("*.h5") if path.name not in manifest
+    ]
+    if unlisted:
+        raise ValueError(
+            f"Preset directory {str(directory)!r} holds weights files that its "
+            f"{METADATA_FILE} manifest does not record: {sorted(unlisted)}. "
+            f"Expected only: {sorted(name for name in manifest if '/' not in name)}."
+        )
+
+
+def _is_preset_like(directory):
+    """Whether a directory may be replaced by a preset: empty, or holding
+    files and an `assets/` folder only, one of them a JSON config."""
+    entries = list(Path(directory).iterdir())
+    if not entries:
+        return True
+    return all(
+        entry.is_file() or (entry.name == "assets" and entry.is_dir())
+        for entry in entries
+    ) and any(entry.suffix == ".json" for entry in entries)
+
+
+def check_preset_destination(preset_dir, overwrite=False, option="--output"):
+    """Checks, before training, that a preset can be written at `preset_dir`.
+
+    Args:
+        preset_dir: the directory `save_to_preset()` will write.
+        overwrite: whether an existing preset there may be replaced.
+        option: the option that gave the path, for the errors.
+
+    Raises:
+        ValueError: naming the path and the option: it exists (without
+            `overwrite`), is a file or a directory that is no preset, or
+            cannot be written (under a file, not writable).
+    """
+    path = Path(preset_dir)
+    check_destination(path, option, kind="directory")
+    if not path.is_dir():
+        return
+    if not _is_preset_like(path):
+        raise ValueError(
+            f"{option} {str(path)!r} is an existing directory that is not a "
+            "preset (it holds folders other than 'assets/', or no JSON "
+            "config); a preset would replace all of it. Expected a new path or "
+            "a preset directory."
+        )
+    if not overwrite and any(path.iterdir()):
+        raise ValueError(
+            f"{option} {str(path)!r} already exists. Give --overwrite to replace "
+            "it (it is replaced only once the new preset is complete), or "
+            "another path."
+        )
 
 
 def update_preset_metadata(directory, **fields):
@@ -285,6 +452,7 @@ class PresetMixin:
     `class TextClassifier(PresetMixin, keras_hub.models.TextClassifier)`.
     `from_preset()` resolves the name (see `resolve_preset`), checks a local
     directory's files, then defers to the keras-hub base class.
+    `save_to_preset()` writes the preset atomically, with its manifest.
     """
 
     @classproperty
@@ -301,6 +469,11 @@ class PresetMixin:
         keras-hub downloads. Other keyword arguments go to keras-hub's
         `from_preset()` (e.g. `dtype`); a model's `load_weights` defaults to
         whether the preset has weights (see `preset_has_weights`).
+
+        A local directory's files are checked first (`check_preset_directory`:
+        the manifest in `metadata.json`, when it has one); a task whose head
+        has weights fails when the preset lacks `task.weights.h5`, where
+        keras-hub would leave the head randomly initialized.
         """
         import keras
 
@@ -313,23 +486,79 @@ class PresetMixin:
         if not is_remote_handle(resolved):
             require_weights = is_model and kwargs["load_weights"]
             check_preset_directory(resolved, require_weights=require_weights)
-        return super().from_preset(resolved, **kwargs)
+        loaded = super().from_preset(resolved, **kwargs)
+        if is_model and kwargs["load_weights"] and not is_remote_handle(resolved):
+            _check_task_weights_loaded(loaded, resolved, kwargs)
+        return loaded
 
-    def save_to_preset(self, preset_dir, metadata=None, **kwargs):
+    def save_to_preset(self, preset_dir, metadata=None, check=None, **kwargs):
         """Saves to a keras-hub preset directory (see keras-hub's method).
+
+        Nothing is lost on failure: the preset is written into a temporary
+        directory beside `preset_dir` (`.<name>.tmp-<pid>`), then renamed
+        into place; an existing preset is replaced only once the new one is
+        complete (see `applications.common.files.replace_directory`). A task
+        replaces the whole directory; a backbone, preprocessor or tokenizer
+        adds or replaces its own files in a copy of an existing preset, as
+        keras-hub does in place. `metadata.json` records the `files`
+        manifest (`preset_manifest`) that `from_preset()` verifies.
 
         Args:
             preset_dir: the directory to write.
             metadata: optional dict added to `metadata.json` (e.g.
                 `description`, the training record); a task also records
                 its class name as `task`.
+            check: optional `check(directory)`, run on the complete new
+                preset (in its temporary directory) before it replaces
+                `preset_dir`: if it raises, `preset_dir` is left as it was
+                (e.g. `training.check_preset_reloads`).
             **kwargs: forwarded to keras-hub's `save_to_preset()` (e.g.
                 `max_shard_size`).
+
+        Raises:
+            ValueError: if `preset_dir` is a file, or an existing directory
+                that is not a preset (it would be replaced as a whole).
         """
         import keras_hub
 
-        super().save_to_preset(preset_dir, **kwargs)
-        if not (Path(preset_dir) / METADATA_FILE).is_file():
+        directory = Path(preset_dir).absolute()
+        if directory in _SAVING:  # a part keras-hub saves inside our save
+            self._write_preset(directory, metadata, kwargs)
+            return
+        check_destination(directory, "`preset_dir`", kind="directory")
+        if directory.is_dir() and not _is_preset_like(directory):
+            raise ValueError(
+                f"`preset_dir` {str(directory)!r} is an existing directory that "
+                "is not a preset (it holds folders other than 'assets/', or no "
+                "JSON config); saving would replace all of it. Expected a new "
+                "path or a preset directory."
+            )
+        is_task = isinstance(self, keras_hub.models.Task)
+
+        def write(temporary):
+            if isinstance(self, keras_hub.models.Backbone):
+                for name in (MODEL_WEIGHTS_FILE, SHARDED_MODEL_WEIGHTS_FILE):
+                    (temporary / name).unlink(missing_ok=True)
+            _SAVING.add(temporary)
+            try:
+                self._write_preset(temporary, metadata, kwargs)
+            finally:
+                _SAVING.discard(temporary)
+            if (temporary / METADATA_FILE).is_file():
+                update_preset_metadata(
+                    temporary, **{MANIFEST_KEY: preset_manifest(temporary)}
+                )
+            if check is not None:
+                check(temporary)
+
+        replace_directory(directory, write, keep_existing=not is_task)
+
+    def _write_preset(self, directory, metadata, kwargs):
+        """keras-hub's `save_to_preset()` into `directory`, then our metadata."""
+        import keras_hub
+
+        super().save_to_preset(str(directory), **kwargs)
+        if not (directory / METADATA_FILE).is_file():
             return  # a tokenizer or preprocessor saved on its own
         # A backbone is its own `backbone_cls`; the other classes name it.
         backbone_cls = getattr(self, "backbone_cls", None) or type(self)
@@ -338,7 +567,35 @@ class PresetMixin:
         fields = {"tasks": compatible_tasks(backbone_cls)}
         if isinstance(self, keras_hub.models.Task):
             fields["task"] = type(self).__name__
-        update_preset_metadata(preset_dir, **{**fields, **(metadata or {})})
+        update_preset_metadata(directory, **{**fields, **(metadata or {})})
+
+
+def _check_task_weights_loaded(task, directory, kwargs):
+    """Fails where keras-hub silently leaves a task's head random.
+
+    keras-hub's preset loader loads `task.weights.h5` only if the file
+    exists; without it, the weights outside the backbone (a classifier's
+    head) keep their random initialization. Asking for new classes
+    (`num_classes`) is the one case where that is intended.
+
+    Raises:
+        ValueError: naming the missing file.
+    """
+    import keras_hub
+
+    if (
+        isinstance(task, keras_hub.models.Task)
+        and "num_classes" not in kwargs
+        and task.has_task_weights()
+        and not (Path(directory) / TASK_WEIGHTS_FILE).is_file()
+    ):
+        raise ValueError(
+            f"Preset directory {str(directory)!r} has no {TASK_WEIGHTS_FILE!r}, "
+            f"but {type(task).__name__} has weights outside its backbone (its "
+            "head); without the file they would stay randomly initialized. "
+            f"Expected {TASK_WEIGHTS_FILE!r} as `save_to_preset()` writes it "
+            "(or pass `num_classes`/`label_names` for a new head)."
+        )
 
 
 def compatible_tasks(backbone_cls):

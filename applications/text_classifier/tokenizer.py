@@ -9,6 +9,7 @@ from applications.common.wordpiece import (
     UNK_TOKEN,
     ReservedTokensWordPieceTokenizer,
     check_vocabulary_size,
+    normalize_whitespace,
 )
 from applications.text_classifier.backbone import TextClassifierBackbone
 from keras_attention.api_export import keras_attention_export
@@ -93,7 +94,7 @@ class TextClassifierTokenizer(ReservedTokensWordPieceTokenizer):
                 "`texts` must be a non-empty list of strings. Received: "
                 f"texts={texts!r:.80}"
             )
-        texts = check_texts(texts)
+        texts = normalize_whitespace(check_texts(texts))
         if vocabulary_type not in VOCABULARY_TYPES:
             raise ValueError(
                 f"`vocabulary_type` must be one of {VOCABULARY_TYPES}. "
