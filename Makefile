@@ -22,12 +22,17 @@ setup: $(VENV)/.installed
 demo: setup
 	KERAS_BACKEND=$${KERAS_BACKEND:-jax} $(PY) examples/quickstart.py
 
-# The test suite, once per backend, each in its own process.
+# The test suite, once per backend, each in its own process; then the
+# distributed training tests on 8 simulated devices (JAX, which must see the
+# flag before it starts).
 test: setup
 	@for backend in $(BACKENDS); do \
 		echo "=== KERAS_BACKEND=$$backend"; \
 		KERAS_BACKEND=$$backend $(PY) -m pytest -q -p no:cacheprovider || exit 1; \
 	done
+	@echo "=== KERAS_BACKEND=jax on 8 simulated devices"
+	XLA_FLAGS=--xla_force_host_platform_device_count=8 KERAS_BACKEND=jax \
+		$(PY) -m pytest -q -p no:cacheprovider tests/distributed
 
 lint: setup
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

@@ -20,8 +20,10 @@ defaults that suit it with `training_config(...)` instead of
 
 import dataclasses
 
+from applications.common.distribution import parse_mesh
+
 # Command-line option groups, in the order `--help` lists them.
-GROUPS = ("data", "split", "model", "training", "run")
+GROUPS = ("data", "split", "model", "training", "distribution", "run")
 
 
 def option(default, help, group=None, **command_line):
@@ -113,6 +115,25 @@ class TrainingConfig:
         "(unset: train all epochs)",
         "training",
     )
+    distribution: str | None = option(
+        None,
+        "train on several devices with keras.distribution (JAX backend): data "
+        "(weights replicated, each batch split over the devices) or model "
+        "(weights also sharded over the mesh's model axis)",
+        "distribution",
+        choices=("data", "model"),
+    )
+    mesh: str | None = option(
+        None,
+        "device mesh BATCHxMODEL, e.g. 2x4 (default: every device on the batch "
+        "axis for data; for model, --model-parallel devices on the model axis)",
+        "distribution",
+    )
+    model_parallel: int | None = option(
+        None,
+        "devices on the model axis when --mesh is not given (default: all)",
+        "distribution",
+    )
     seed: int = option(1337, "seed of the splits, weights and shuffling", "run")
     steps_per_epoch: int | None = option(
         None, "cap on batches per epoch (smoke tests)", "run"
@@ -125,6 +146,18 @@ class TrainingConfig:
     verbose: int = option(
         1, "0 silent, 1 progress bar, 2 one line per epoch", "run", choices=(0, 1, 2)
     )
+    overwrite: bool = option(
+        False,
+        "replace an existing --output (once the new one is complete) and this "
+        "run's checkpoint and backup under runs/",
+        "run",
+    )
+    resume: bool = option(
+        False,
+        "continue an interrupted run from its last completed epoch (its backup "
+        "beside the checkpoint: runs/<output name>/best.backup)",
+        "run",
+    )
 
     def __post_init__(self):
         check_range(self, "validation_fraction", 0.0, 1.0)
@@ -134,6 +167,15 @@ class TrainingConfig:
         check_range(self, "learning_rate", 0.0, low_open=True)
         check_range(self, "patience", 0, optional=True)
         check_range(self, "steps_per_epoch", 1, optional=True)
+        check_range(self, "model_parallel", 1, optional=True)
+        if self.distribution is None and (self.mesh or self.model_parallel):
+            raise ValueError(
+                "`mesh` (--mesh) and `model_parallel` (--model-parallel) need "
+                "`distribution` (--distribution data|model). Received: "
+                f"mesh={self.mesh!r}, model_parallel={self.model_parallel!r}"
+            )
+        if self.mesh is not None:
+            parse_mesh(self.mesh)
         if self.verbose not in (0, 1, 2):
             raise ValueError(
                 f"`verbose` (--verbose) must be 0, 1 or 2. Received: {self.verbose!r}"
@@ -200,6 +242,20 @@ class TransformerTrainingConfig(TrainingConfig):
         for name in ("num_layers", "num_heads", "hidden_dim", "intermediate_dim"):
             check_range(self, name, 1)
         check_range(self, "dropout", 0.0, 1.0)
+
+    def check_model_shards(self, shards):
+        """Checks that the heads and widths divide over `shards` devices.
+
+        Raises:
+            ValueError: naming the first option that does not divide.
+        """
+        for name in ("num_heads", "hidden_dim", "intermediate_dim"):
+            value = getattr(self, name)
+            if value % shards:
+                raise ValueError(
+                    f"`{name}` ({flag(name)}) must be divisible by the {shards} "
+                    f"devices of the mesh's model axis. Received: {name}={value}"
+                )
 
 
 @dataclasses.dataclass

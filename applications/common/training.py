@@ -4,9 +4,9 @@ best checkpoint and early stopping, and the training record kept in a preset.
 An application's `train(config, command)` opens a `TrainingRun`, loads and
 splits its data, builds and compiles its task, then fits and finishes:
 
->>> run = TrainingRun(config, command)  # seeds Keras, starts the clock
->>> result = run.fit(task, batches(x, y, 32, seed=config.seed),
-...                  batches(x_val, y_val, 32), monitor="val_loss")
+>>> run = TrainingRun(config, command, backbone_cls=Backbone)  # seeds, clock
+>>> result = run.fit(task, run.batches(train, shuffle=True),
+...                  run.batches(validation), monitor="val_loss")
 >>> return run.finish(task, (train, validation, test), "a default description",
 ...                   "the data", test_accuracy=0.98, result="accuracy 98.0%")
 """
@@ -49,6 +49,60 @@ def default_checkpoint_path(output, name="model"):
     return Path("runs") / name / "best.weights.h5"
 
 
+def backup_directory(checkpoint_path):
+    """The per-epoch backup of a run, beside its best-weights checkpoint:
+    `runs/<name>/best.weights.h5` -> `runs/<name>/best.backup`."""
+    checkpoint_path = Path(checkpoint_path)
+    stem = checkpoint_path.name.removesuffix(".weights.h5")
+    return checkpoint_path.with_name(f"{stem}.backup")
+
+
+def check_preset_reloads(task, preset_dir, inputs, targets, count=2):
+    """Loads a saved preset back and checks that it predicts as `task` does.
+
+    Both run their own preprocessor (so a vocabulary that does not survive
+    its file, or a missing head, shows) on the first `count` examples.
+
+    Args:
+        task: the task that was saved.
+        preset_dir: the preset directory written from it.
+        inputs, targets: training examples (as `fit()` takes them).
+        count: how many examples to compare.
+
+    Raises:
+        ValueError: if the preset does not load, naming the file (from
+            `from_preset`), or its outputs differ from the task's.
+    """
+    import keras
+    import numpy as np
+
+    def first(values):
+        if isinstance(values, tuple):
+            return tuple(first(value) for value in values)
+        return values[:count]
+
+    inputs, targets = first(inputs), first(targets)
+    loaded = type(task).from_preset(preset_dir)
+
+    def outputs(model):
+        batch = model.preprocessor(inputs, targets)
+        x, _, _ = keras.utils.unpack_x_y_sample_weight(batch)
+        y = model(x, training=False)
+        return np.asarray(keras.ops.convert_to_numpy(y), dtype="float64")
+
+    expected, found = outputs(task), outputs(loaded)
+    difference = np.inf
+    if expected.shape == found.shape:
+        difference = float(np.max(np.abs(expected - found)))
+    if not difference <= 1e-4 * max(1.0, float(np.max(np.abs(expected)))):
+        raise ValueError(
+            f"The preset written to {str(preset_dir)!r} does not reproduce the "
+            f"trained {type(task).__name__}: on {len(expected)} training "
+            f"examples its outputs (shape {found.shape}) differ from the "
+            f"trained model's (shape {expected.shape}) by up to {difference:.3g}."
+        )
+
+
 def batches(
     inputs,
     targets,
@@ -56,6 +110,7 @@ def batches(
     seed=None,
     map_examples=None,
     map_batches=None,
+    drop_remainder=False,
 ):
     """A `tf.data` pipeline of `(inputs, targets)` batches for `fit()`.
 
@@ -69,6 +124,7 @@ def batches(
             (e.g. augmentation), applied in order (seeded draws stay
             reproducible).
         map_batches: optional `fn(x, y) -> (x, y)` on batches.
+        drop_remainder: whether to leave out a last, smaller batch.
 
     Returns:
         `tf.data.Dataset`.
@@ -85,13 +141,22 @@ def batches(
         dataset = dataset.shuffle(len(targets), seed=seed)
     if map_examples is not None:
         dataset = dataset.map(map_examples)
-    dataset = dataset.batch(batch_size)
+    dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
     if map_batches is not None:
         dataset = dataset.map(map_batches)
     return dataset
 
 
-def fit(task, train_data, validation_data, config, monitor, mode="min"):
+def fit(
+    task,
+    train_data,
+    validation_data,
+    config,
+    monitor,
+    mode="min",
+    checkpoint_path=None,
+    backup_dir=None,
+):
     """Trains `task` as `config` says and keeps the best (or last) weights.
 
     Args:
@@ -102,33 +167,30 @@ def fit(task, train_data, validation_data, config, monitor, mode="min"):
         monitor: the logged quantity that picks the best epoch (e.g.
             `"val_loss"`); None trains all epochs and keeps the last weights.
         mode: `"min"` or `"max"`: whether smaller or larger is better.
+        checkpoint_path: the best-weights file (default: `config.checkpoint`,
+            else `runs/<output name or task class>/best.weights.h5`).
+        backup_dir: where to back up the run every epoch, and resume from
+            (see `fit_with_best_checkpoint`); None: no backup.
 
     Returns:
-        dict: `history`, `best_epoch` (1-based), `epochs_run` and, with a
-        `monitor`, `best_value`.
+        dict: `history`, `best_epoch` (1-based), `epochs_run`,
+        `resumed_from_epoch`, `epoch_seconds` and, with a `monitor`,
+        `best_value`.
     """
-    if monitor is None:
-        history = task.fit(
-            train_data,
-            epochs=config.epochs,
-            steps_per_epoch=config.steps_per_epoch,
-            verbose=config.verbose,
-            shuffle=False,  # shuffled by the pipeline
-        ).history
-        epochs_run = len(history["loss"])
-        return {"history": history, "best_epoch": epochs_run, "epochs_run": epochs_run}
     return fit_with_best_checkpoint(
         task,
         train_data,
         validation_data=validation_data,
         epochs=config.epochs,
-        checkpoint_path=config.checkpoint
+        checkpoint_path=checkpoint_path
+        or config.checkpoint
         or default_checkpoint_path(config.output, type(task).__name__),
         monitor=monitor,
         mode=mode,
         patience=config.patience,
         steps_per_epoch=config.steps_per_epoch,
         verbose=config.verbose,
+        backup_dir=backup_dir,
     )
 
 
@@ -143,13 +205,23 @@ def fit_with_best_checkpoint(
     patience=None,
     steps_per_epoch=None,
     verbose=1,
+    backup_dir=None,
 ):
     """Trains with Keras' progress bar, keeps the best weights, restores them.
 
-    A `keras.callbacks.ModelCheckpoint` writes the weights whenever `monitor`
-    improves; with `patience`, `keras.callbacks.EarlyStopping` ends training
-    after that many epochs without improvement. The best weights are loaded
-    back into `model` at the end.
+    A `ModelCheckpoint` writes the weights whenever `monitor` improves
+    (replacing the file in one step: `resume.AtomicModelCheckpoint`); with
+    `patience`, `keras.callbacks.EarlyStopping` ends training after that many
+    epochs without improvement. The best weights are loaded back into
+    `model` at the end. With `monitor=None`, all `epochs` are trained and
+    the last weights kept (no checkpoint).
+
+    With `backup_dir`, the run is backed up at the end of every epoch
+    (`resume.TrainingBackup`, Keras' `BackupAndRestore`): if `backup_dir`
+    already holds a backup, training continues from its last completed
+    epoch (skipped entirely when that run had finished training), with the
+    best score and patience it had, and `history` holds every epoch. The
+    backup is kept afterwards; delete it once the results are safe.
 
     Args:
         model: a compiled `keras.Model` (e.g. a keras-hub task).
@@ -158,18 +230,27 @@ def fit_with_best_checkpoint(
         validation_data: optional validation data for `fit()`.
         epochs: the most epochs to train.
         checkpoint_path: where to write the best weights (`.weights.h5`).
-        monitor: the logged quantity to watch, e.g. `"val_loss"`.
+        monitor: the logged quantity to watch, e.g. `"val_loss"`; None:
+            keep the last weights.
         mode: `"min"` or `"max"`, whether smaller or larger is better.
         patience: epochs without improvement before stopping; None trains
             all `epochs`.
         steps_per_epoch: optional cap on batches per epoch.
         verbose: 0 silent, 1 progress bar, 2 one line per epoch.
+        backup_dir: the directory of the per-epoch backup; None: none.
 
     Returns:
         dict: `history` (the `History.history` dict), `best_epoch` (1-based)
-        and `best_value` of `monitor`, `epochs_run`.
+        and `best_value` of `monitor`, `epochs_run`, `resumed_from_epoch`
+        (0 for a fresh run) and `epoch_seconds` (wall time of each epoch).
     """
     import keras
+
+    from applications.common.resume import (
+        AtomicModelCheckpoint,
+        TrainingBackup,
+        epochs_done,
+    )
 
     checkpoint_path = Path(checkpoint_path)
     if not checkpoint_path.name.endswith(".weights.h5"):
@@ -179,9 +260,10 @@ def fit_with_best_checkpoint(
         )
     if mode not in ("min", "max"):
         raise ValueError(f"`mode` must be 'min' or 'max'. Received: mode={mode!r}")
-    checkpoint_path.parent.mkdir(parents=True, exist_ok=True)
-    callbacks = [
-        keras.callbacks.ModelCheckpoint(
+    callbacks, checkpoint, early_stopping = [], None, None
+    if monitor is not None:
+        checkpoint_path.parent.mkdir(parents=True, exist_ok=True)
+        checkpoint = AtomicModelCheckpoint(
             str(checkpoint_path),
             monitor=monitor,
             mode=mode,
@@ -189,36 +271,67 @@ def fit_with_best_checkpoint(
             save_weights_only=True,
             verbose=verbose,
         )
-    ]
-    if patience is not None:
-        callbacks.append(
-            keras.callbacks.EarlyStopping(monitor=monitor, mode=mode, patience=patience)
-        )
-    history = model.fit(
-        train_data,
-        validation_data=validation_data,
-        epochs=epochs,
-        steps_per_epoch=steps_per_epoch,
-        callbacks=callbacks,
-        verbose=verbose,
-        # Shuffle in the input pipeline (e.g. `Dataset.shuffle`); Keras
-        # cannot shuffle a dataset and warns when asked to.
-        shuffle=False,
-    )
-    if monitor not in history.history:
+        callbacks.append(checkpoint)
+        if patience is not None:
+            early_stopping = keras.callbacks.EarlyStopping(
+                monitor=monitor, mode=mode, patience=patience
+            )
+            callbacks.append(early_stopping)
+    backup, initial_epoch = None, 0
+    if backup_dir is not None:
+        # Last: it saves after the checkpoint and early stopping have seen
+        # the epoch, and restores their state after they reset it.
+        backup = TrainingBackup(backup_dir, monitor, mode, checkpoint, early_stopping)
+        initial_epoch = backup.restore(model)
+        callbacks.append(backup)
+        if initial_epoch and verbose:
+            print(
+                f"Resuming from {str(backup_dir)!r}: {epochs_done(initial_epoch)}"
+                + (", training finished" if backup.finished else ""),
+                flush=True,
+            )
+    if backup is not None and backup.finished:
+        history = backup.history()
+    else:
+        history = model.fit(
+            train_data,
+            validation_data=validation_data,
+            epochs=epochs,
+            initial_epoch=initial_epoch,
+            steps_per_epoch=steps_per_epoch,
+            callbacks=callbacks,
+            verbose=verbose,
+            # Shuffle in the input pipeline (e.g. `Dataset.shuffle`); Keras
+            # cannot shuffle a dataset and warns when asked to.
+            shuffle=False,
+        ).history
+        if backup is not None:
+            history = backup.history()
+    epochs_run = len(history.get("loss", []))
+    result = {
+        "history": history,
+        "epochs_run": epochs_run,
+        "best_epoch": epochs_run,
+        "resumed_from_epoch": initial_epoch,
+        "epoch_seconds": list(backup.epoch_seconds) if backup else None,
+    }
+    if monitor is None:
+        return result
+    if monitor not in history:
         raise ValueError(
             f"`monitor={monitor!r}` was not logged during training. Logged: "
-            f"{sorted(history.history)}"
+            f"{sorted(history)}"
         )
-    values = history.history[monitor]
+    values = history[monitor]
     best_index = max(range(len(values)), key=lambda i: values[i] * _sign(mode))
+    if not checkpoint_path.is_file():
+        raise FileNotFoundError(
+            f"The best-weights checkpoint {str(checkpoint_path)!r} is missing "
+            f"(expected the weights of epoch {best_index + 1})."
+        )
     model.load_weights(str(checkpoint_path))
-    return {
-        "history": history.history,
-        "best_epoch": best_index + 1,
-        "best_value": float(values[best_index]),
-        "epochs_run": len(values),
-    }
+    result.update(best_epoch=best_index + 1, best_value=float(values[best_index]))
+    return result
 
 
 def _sign(mode):
@@ -311,7 +424,8 @@ def split_sizes(train, validation, test):
 
 
 class TrainingRun:
-    """One run of a training recipe: seeds, times, fits, records, saves.
+    """One run of a training recipe: seeds, distributes, times, fits,
+    records, saves.
 
     Args:
         config: a `TrainingConfig`.
@@ -319,32 +433,142 @@ class TrainingRun:
             in the record; None when trained from Python.
         seed: the seed given to `keras.utils.set_random_seed` (default:
             `config.seed`; cross-validation seeds each fold anew).
+        backbone_cls: the backbone class, whose `get_layout_map()` shards
+            the weights under `config.distribution="model"`.
+        resumable: whether the run writes `config.output` as its preset and
+            keeps a backup to resume from (False for the folds of a
+            cross-validation, whose `output` is a report).
+
+    Before anything else, the run checks where it will write (see
+    `_run_files`): an existing `output` needs `config.overwrite`; a path
+    under a file or in a directory that cannot be written fails now, not
+    after training; an earlier run's checkpoint or unfinished backup is
+    replaced only with `overwrite`, or continued with `config.resume`.
+
+    With `config.distribution`, the `keras.distribution` it asks for is set
+    from here (before the task is built, so that its weights are laid out
+    on the devices) until `finish()`.
 
     Attributes:
         seconds: wall time from the start to the end of `fit()` (data
             loading, building and training; not the evaluation after).
+        distribution: the `keras.distribution.Distribution`, or None.
+
+    Raises:
+        ValueError: for a distribution the backend or devices cannot give,
+            or a model or batch that does not divide over the mesh.
     """
 
-    def __init__(self, config, command=None, seed=None):
+    def __init__(
+        self, config, command=None, seed=None, backbone_cls=None, resumable=True
+    ):
         import keras
 
-        keras.utils.set_random_seed(config.seed if seed is None else seed)
         self.config = config
         self.command = command
         self.seconds = None
+        self.checkpoint_path, self.backup_dir = self._run_files(resumable)
+        self.distribution = None
+        self._previous_distribution = keras.distribution.distribution()
+        self._devices = {}
+        if config.distribution is not None:  # before JAX computes anything
+            self.distribution = _distribute(config, backbone_cls)
+            mesh = self.distribution.device_mesh
+            self._devices = {
+                "distribution": type(self.distribution).__name__,
+                "mesh": dict(zip(mesh.axis_names, map(int, mesh.shape))),
+                "devices": [str(device) for device in mesh.devices.flatten()],
+            }
+        keras.utils.set_random_seed(config.seed if seed is None else seed)
         self._start = time.perf_counter()
         self._fit_result = None
 
+    def _run_files(self, resumable):
+        """Checks the output, checkpoint and backup before training.
+
+        Returns:
+            `(checkpoint_path, backup_dir)`: the best-weights file and the
+            per-epoch backup beside it (`<checkpoint name>.backup`, e.g.
+            `runs/<output name>/best.backup`); without `output` or
+            `checkpoint`, both in a temporary directory deleted by
+            `finish()`. `(None, None)` when not `resumable`.
+        """
+        from applications.common.presets import check_preset_destination
+        from applications.common.resume import check_run_files
+
+        config = self.config
+        self._scratch = None
+        if not resumable:
+            return None, None
+        if config.output is not None:
+            check_preset_destination(config.output, overwrite=config.overwrite)
+        if config.checkpoint is None and config.output is None:
+            if config.resume:
+                raise ValueError(
+                    "`resume` (--resume) needs `output` (--output) or `checkpoint` "
+                    "(--checkpoint): the backup to resume is kept beside the "
+                    "checkpoint. Received: output=None, checkpoint=None"
+                )
+            import tempfile
+
+            self._scratch = Path(tempfile.mkdtemp(prefix="keras-attention-run-"))
+            checkpoint = self._scratch / "best.weights.h5"
+        else:
+            checkpoint = Path(
+                config.checkpoint or default_checkpoint_path(config.output)
+            )
+        backup_dir = backup_directory(checkpoint)
+        check_run_files(checkpoint, backup_dir, config.resume, config.overwrite)
+        return checkpoint, backup_dir
+
+    def batches(self, split, shuffle=False, **maps):
+        """`batches()` of an `(inputs, targets)` split with the config's batch
+        size, shuffled with its seed when `shuffle`.
+
+        Under a distribution every batch is whole (Keras splits each batch
+        evenly over the mesh's batch axis): the last, smaller batch of a
+        split is left out (a different one each epoch when shuffled).
+
+        Raises:
+            ValueError: under a distribution, for a split smaller than a batch.
+        """
+        whole = self.distribution is not None
+        if whole and len(split[1]) < self.config.batch_size:
+            raise ValueError(
+                f"Under --distribution every batch is whole, and a split of "
+                f"{len(split[1])} examples is smaller than --batch-size "
+                f"{self.config.batch_size}. Use a smaller batch size or more data."
+            )
+        seed = self.config.seed if shuffle else None
+        return batches(
+            *split, self.config.batch_size, seed=seed, drop_remainder=whole, **maps
+        )
+
     def fit(self, task, train_data, validation_data, monitor, mode="min"):
-        """`fit()` with this run's config; stops the clock. Returns its dict."""
+        """`fit()` with this run's config; stops the clock and gives back the
+        distribution (evaluation runs on the trained, possibly sharded,
+        weights with batches of any size). Returns `fit()`'s dict."""
         self._fit_result = fit(
-            task, train_data, validation_data, self.config, monitor, mode
+            task,
+            train_data,
+            validation_data,
+            self.config,
+            monitor,
+            mode,
+            checkpoint_path=self.checkpoint_path,
+            backup_dir=self.backup_dir,
         )
         self.seconds = time.perf_counter() - self._start
+        self.close()
         return self._fit_result
 
     def finish(self, task, splits, description, training_data, **fields):
         """The training record; the preset written when `config.output` is set.
+
+        The new preset is loaded back and its outputs on training examples
+        compared with the task's (`check_preset_reloads`) before it replaces
+        anything at `config.output`; then the run's backup is deleted. A
+        resumed run's record says `resumed_from_epoch`.
 
         Args:
             task: the trained task.
@@ -358,10 +582,18 @@ class TrainingRun:
         Returns:
             `TrainingResult(task, record)`.
         """
+        resumed = {}
+        seconds = self.seconds
+        resumed_from = self._fit_result.get("resumed_from_epoch") or 0
+        if resumed_from:
+            # The killed run's epochs count in the wall time.
+            seconds += sum(self._fit_result["epoch_seconds"][:resumed_from])
+            resumed = {"resumed_from_epoch": resumed_from}
         record = training_record(
             self.config,
             self.command,
-            self.seconds,
+            seconds,
+            **resumed,
             description=self.config.description or description,
             training_data=training_data,
             split_sizes=split_sizes(*splits),
@@ -369,11 +601,69 @@ class TrainingRun:
             epochs_run=self._fit_result["epochs_run"],
             best_epoch=self._fit_result["best_epoch"],
             params=task.count_params(),
+            **({"training_devices": self._devices} if self._devices else {}),
             **fields,
         )
         if self.config.output is not None:
-            task.save_to_preset(self.config.output, metadata=record)
+            # Loaded back and checked before it replaces anything.
+            task.save_to_preset(
+                self.config.output,
+                metadata=record,
+                check=lambda directory: check_preset_reloads(
+                    task, directory, *splits[0]
+                ),
+            )
+        self._discard_run_files()
+        self.close()
         return TrainingResult(task, record)
+
+    def _discard_run_files(self):
+        """Deletes the backup (the results are safe) and any scratch files."""
+        import shutil
+
+        if self.backup_dir is not None and self.backup_dir.exists():
+            shutil.rmtree(self.backup_dir)
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+
+    def close(self):
+        """Gives back the `keras.distribution` that was set before the run."""
+        if self.distribution is not None:
+            import keras
+
+            keras.distribution.set_distribution(self._previous_distribution)
+            self.distribution = None
+
+
+def _distribute(config, backbone_cls):
+    """Sets the `keras.distribution` `config` asks for and returns it."""
+    import keras
+
+    from applications.common.distribution import make_distribution
+
+    get_layout_map = getattr(backbone_cls, "get_layout_map", None)
+    if config.distribution == "model" and get_layout_map is None:
+        raise ValueError(
+            "--distribution model needs a backbone with `get_layout_map()`. "
+            f"Received: {backbone_cls!r}"
+        )
+    distribution = make_distribution(
+        config.distribution, get_layout_map, config.mesh, config.model_parallel
+    )
+    mesh = dict(
+        zip(distribution.device_mesh.axis_names, distribution.device_mesh.shape)
+    )
+    batch_devices = mesh["batch"]
+    if config.batch_size % batch_devices:
+        raise ValueError(
+            f"`batch_size` (--batch-size) must be divisible by the {batch_devices} "
+            f"devices of the mesh's batch axis. Received: {config.batch_size}"
+        )
+    check = getattr(config, "check_model_shards", None)
+    if check is not None:
+        check(mesh.get("model", 1))
+    keras.distribution.set_distribution(distribution)
+    return distribution
 
 
 def summary_line(record):

@@ -6,6 +6,7 @@ Shape legend: B batch, T sequence length, E `hidden_dim`.
 import keras
 import keras_hub
 
+from applications.common.distribution import LayoutMapMixin
 from applications.common.encoder import encoder_blocks
 from applications.common.presets import PresetMixin, register_presets
 from applications.text_classifier.presets import backbone_presets
@@ -16,7 +17,7 @@ POSITIONS = ("learned", "sinusoidal")
 
 
 @keras_attention_export
-class TextClassifierBackbone(PresetMixin, keras_hub.models.Backbone):
+class TextClassifierBackbone(LayoutMapMixin, PresetMixin, keras_hub.models.Backbone):
     """Token + position embeddings followed by a stack of Transformer encoders.
 
     A functional `keras.Model` (a `keras_hub.models.Backbone`) mapping token

@@ -122,8 +122,9 @@ def train(config, command=None):
     (`command`, the command line, is kept in the record)."""
     from applications.data.splits import split_arrays
     from applications.data.text_classification import encode_labels
+    from applications.text_classifier.backbone import TextClassifierBackbone
 
-    run = training.TrainingRun(config, command)
+    run = training.TrainingRun(config, command, backbone_cls=TextClassifierBackbone)
     texts, labels, data_description = load_examples(config)
     label_ids, label_names = encode_labels(labels)
     splits = split_arrays(texts, label_ids, **config.split_options())
@@ -262,8 +263,8 @@ def build_and_fit(run, train_split, validation, label_names):
     has_validation = len(validation[0]) > 0
     result = run.fit(
         classifier,
-        training.batches(*train_split, config.batch_size, seed=config.seed),
-        training.batches(*validation, config.batch_size) if has_validation else None,
+        run.batches(train_split, shuffle=True),
+        run.batches(validation) if has_validation else None,
         monitor=f"val_{accuracy}" if has_validation else None,
         mode="max",
     )
@@ -301,13 +302,15 @@ def cross_validate(config, num_folds, command=None):
     Raises:
         ValueError: for K outside [2, number of examples].
     """
-    import json
-
     import numpy as np
 
+    from applications.common.files import check_output_file, write_json
     from applications.data.splits import fold_assignments
     from applications.data.text_classification import encode_labels
+    from applications.text_classifier.backbone import TextClassifierBackbone
 
+    if config.output is not None:  # before the folds train
+        check_output_file(config.output, overwrite=config.overwrite)
     texts, labels, data_description = load_examples(config)
     label_ids, label_names = encode_labels(labels)
     label_ids = np.asarray(label_ids)
@@ -315,7 +318,13 @@ def cross_validate(config, num_folds, command=None):
     accuracies = []
     with training.Stopwatch() as watch:
         for fold in range(num_folds):
-            run = training.TrainingRun(config, command, seed=config.seed + fold)
+            run = training.TrainingRun(
+                config,
+                command,
+                seed=config.seed + fold,
+                backbone_cls=TextClassifierBackbone,
+                resumable=False,  # `output` is the report, not a preset
+            )
             train_rows = np.flatnonzero(fold_of != fold)
             test_rows = np.flatnonzero(fold_of == fold)
             train_split = ([texts[i] for i in train_rows], label_ids[train_rows])
@@ -326,6 +335,7 @@ def cross_validate(config, num_folds, command=None):
                 label_ids[test_rows],
                 config.batch_size,
             )
+            run.close()
             accuracies.append(round(accuracy, 4))
             if config.verbose:
                 print(
@@ -342,6 +352,5 @@ def cross_validate(config, num_folds, command=None):
         std_accuracy=round(float(np.std(accuracies)), 4),
     )
     if config.output is not None:
-        with open(config.output, "w", encoding="utf-8") as file:
-            json.dump(report, file, indent=2)
+        write_json(config.output, report)
     return report

@@ -7,6 +7,7 @@ vocabulary size.
 import keras
 import keras_hub
 
+from applications.common.distribution import LayoutMapMixin
 from applications.common.presets import PresetMixin, register_presets
 from applications.translator import rnn_attention_architecture, transformer_architecture
 from applications.translator.presets import backbone_presets
@@ -20,7 +21,7 @@ POSITIONS = ("learned", "sinusoidal")
 
 
 @keras_attention_export
-class TranslatorBackbone(PresetMixin, keras_hub.models.Backbone):
+class TranslatorBackbone(LayoutMapMixin, PresetMixin, keras_hub.models.Backbone):
     """Encoder-decoder mapping source and target token ids to target logits.
 
     A functional `keras.Model` (a `keras_hub.models.Backbone`) in one of two
@@ -236,6 +237,21 @@ class TranslatorBackbone(PresetMixin, keras_hub.models.Backbone):
             inputs["decoder_padding_mask"],
             initial_state,
         )
+
+    @classmethod
+    def layout_rules(cls, model):
+        """The Transformer's rules and an untied (E, V) output projection by
+        its input rows; for `"rnn_attention"`, the additive attention's
+        (D, U) projections and (U,) score vector and the attentional and
+        initial-state layers along their units (the GRU weights are
+        replicated)."""
+        return {
+            **super().layout_rules(model),
+            r"output_projection/kernel": (model, None),
+            r"additive_attention/(query|key)_kernel": (None, model),
+            r"additive_attention/score_vector": (model,),
+            r"(attentional_dense|decoder_initial_state_\d+)/kernel": (None, model),
+        }
 
     def get_config(self):
         config = super().get_config()

@@ -114,10 +114,11 @@ def train(config, command=None):
         split_pairs_by_source,
         write_translation_pairs,
     )
+    from applications.translator.backbone import TranslatorBackbone
     from applications.translator.evaluation import score_translator
     from applications.translator.task import Translator
 
-    run = training.TrainingRun(config, command)
+    run = training.TrainingRun(config, command, backbone_cls=TranslatorBackbone)
     sources, targets = load_translation_pairs(
         config.data, max_pairs=config.max_pairs, reverse=config.reverse
     )
@@ -140,8 +141,8 @@ def train(config, command=None):
     has_validation = len(validation[0]) > 0
     result = run.fit(
         translator,
-        training.batches(*train_split, config.batch_size, seed=config.seed),
-        training.batches(*validation, config.batch_size) if has_validation else None,
+        run.batches(train_split, shuffle=True),
+        run.batches(validation) if has_validation else None,
         monitor="val_loss" if has_validation else "loss",
     )
     fields = {}

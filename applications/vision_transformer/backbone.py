@@ -7,6 +7,7 @@ P patch size, N = (H / P) * (W / P) patches, E `hidden_dim`.
 import keras
 import keras_hub
 
+from applications.common.distribution import LayoutMapMixin
 from applications.common.encoder import encoder_blocks
 from applications.common.presets import PresetMixin, register_presets
 from applications.vision_transformer.class_token import ClassToken
@@ -17,7 +18,7 @@ from keras_attention.api_export import keras_attention_export
 
 
 @keras_attention_export
-class VisionTransformerBackbone(PresetMixin, keras_hub.models.Backbone):
+class VisionTransformerBackbone(LayoutMapMixin, PresetMixin, keras_hub.models.Backbone):
     """The ViT encoder: one E-wide vector for the class token and each patch.
 
     A functional `keras.Model` (a `keras_hub.models.Backbone`) computing, as
@@ -172,6 +173,17 @@ class VisionTransformerBackbone(PresetMixin, keras_hub.models.Backbone):
         return (self.image_size[0] // self.patch_size[0]) * (
             self.image_size[1] // self.patch_size[1]
         )
+
+    @classmethod
+    def layout_rules(cls, model):
+        """The encoder's rules, and the patch projection, class token and
+        position embeddings along their width E."""
+        return {
+            **super().layout_rules(model),
+            r"patch_embedding/projection/kernel": (None, None, None, model),
+            r"patch_embedding/projection/bias": (model,),
+            r"class_token/token": (model,),
+        }
 
     def get_config(self):
         config = super().get_config()

@@ -116,8 +116,9 @@ def train(config, command=None):
 
     from applications.data.augmentation import image_augmentation
     from applications.data.images import load_image_split
+    from applications.vision_transformer.backbone import VisionTransformerBackbone
 
-    run = training.TrainingRun(config, command)
+    run = training.TrainingRun(config, command, backbone_cls=VisionTransformerBackbone)
     *splits, label_names, data_description = load_image_split(
         config.dataset, config.test_fraction, config.validation_fraction, config.seed
     )
@@ -139,26 +140,20 @@ def train(config, command=None):
     )
     has_validation = len(validation[0]) > 0
     accuracy = "sparse_categorical_accuracy"
-    train_data = training.batches(
-        *train_split,
-        config.batch_size,
-        seed=config.seed,
-        map_examples=map_examples,
-        map_batches=map_batches,
+    train_data = run.batches(
+        train_split, shuffle=True, map_examples=map_examples, map_batches=map_batches
     )
     result = run.fit(
         classifier,
         train_data,
-        training.batches(*validation, config.batch_size) if has_validation else None,
+        run.batches(validation) if has_validation else None,
         monitor=("val_" if has_validation else "")
         + ("loss" if config.monitor == "loss" else accuracy),
         mode="min" if config.monitor == "loss" else "max",
     )
     metrics = {}
     if len(test[0]):
-        _, test_accuracy = classifier.evaluate(
-            training.batches(*test, config.batch_size), verbose=0
-        )
+        _, test_accuracy = classifier.evaluate(run.batches(test), verbose=0)
         metrics["test_accuracy"] = round(float(test_accuracy), 4)
         metrics["result"] = f"test accuracy {test_accuracy:.1%}"
     if has_validation:

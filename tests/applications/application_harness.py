@@ -10,6 +10,7 @@ entry here.
 """
 
 import dataclasses
+import functools
 
 import keras
 import numpy as np
@@ -63,8 +64,9 @@ class ApplicationCase:
     Args:
         name: test id.
         task_cls: the task class (for `from_preset`).
-        build: `build()` returns a fresh, untrained task with a preprocessor
-            (deterministic: seeded).
+        build: `build(**overrides)` returns a fresh, untrained task with a
+            preprocessor (deterministic: seeded); `overrides` replace entries
+            of its training config (e.g. `num_heads=4`).
         forward_inputs: `forward_inputs(task)` returns what the functional
             task takes (the preprocessor's output, as numpy).
         fit_data: `(x, y)` raw examples for `task.fit` (through the
@@ -79,44 +81,42 @@ class ApplicationCase:
 
 
 def _seeded(build):
-    def seeded_build():
+    def seeded_build(**overrides):
         keras.utils.set_random_seed(11)
-        return build()
+        return build(**{**TINY, **overrides})
 
     return seeded_build
 
 
-def _text_classifier():
+def _text_classifier(**tiny):
     config = TextClassifierTrainingConfig(
         data="reviews.tsv",
         vocabulary_size=40,
         vocabulary_type="word",
         sequence_length=12,
-        hidden_dim=8,
-        intermediate_dim=16,
-        **TINY,
+        **{"hidden_dim": 8, "intermediate_dim": 16, **tiny},
     )
     return build_classifier(config, REVIEWS, SENTIMENT_NAMES)
 
 
-def _translator(architecture):
+def _translator(architecture, **tiny):
     config = TranslatorTrainingConfig(
         data="pairs.tsv",
         architecture=architecture,
         source_vocabulary_size=60,
         target_vocabulary_size=60,
         sequence_length=10,
-        hidden_dim=16,
-        intermediate_dim=32,
-        **TINY,
+        **{"hidden_dim": 16, "intermediate_dim": 32, **tiny},
     )
     sources, targets = (list(side) for side in zip(*PAIRS))
     return build_translator(config, sources, targets)
 
 
-def _vision_transformer():
+def _vision_transformer(**tiny):
     config = VisionTransformerTrainingConfig(
-        dataset="digits", patch_size=2, hidden_dim=16, intermediate_dim=32, **TINY
+        dataset="digits",
+        patch_size=2,
+        **{"hidden_dim": 16, "intermediate_dim": 32, **tiny},
     )
     return build_vision_transformer(config, (8, 8, 1), DIGIT_NAMES)
 
@@ -143,7 +143,7 @@ APPLICATION_CASES = [
         ApplicationCase(
             f"translator_{architecture}",
             Translator,
-            _seeded(lambda architecture=architecture: _translator(architecture)),
+            _seeded(functools.partial(_translator, architecture)),
             _translator_inputs,
             tuple(list(side) for side in zip(*PAIRS)),
         )
