@@ -18,6 +18,14 @@ PAD_TOKEN = "[PAD]"
 CLS_TOKEN = "[CLS]"
 SEP_TOKEN = "[SEP]"
 RESERVED_TOKENS = [PAD_TOKEN, UNK_TOKEN, CLS_TOKEN, SEP_TOKEN]
+# keras-hub's special-token attributes: [CLS] starts and [SEP] ends a sequence.
+SPECIAL_TOKENS = {
+    "pad_token": PAD_TOKEN,
+    "cls_token": CLS_TOKEN,
+    "sep_token": SEP_TOKEN,
+    "start_token": CLS_TOKEN,
+    "end_token": SEP_TOKEN,
+}
 VOCABULARY_TYPES = ("wordpiece", "word")
 
 
@@ -46,13 +54,7 @@ class TextClassifierTokenizer(ReservedTokensWordPieceTokenizer):
 
     backbone_cls = TextClassifierBackbone
     reserved_tokens = RESERVED_TOKENS
-    special_tokens = {
-        "pad_token": PAD_TOKEN,
-        "cls_token": CLS_TOKEN,
-        "sep_token": SEP_TOKEN,
-        "start_token": CLS_TOKEN,
-        "end_token": SEP_TOKEN,
-    }
+    special_tokens = SPECIAL_TOKENS
 
     def __call__(self, *args, **kwargs):
         inputs = args[0] if args else kwargs.get("inputs")

@@ -12,6 +12,8 @@ END_TOKEN = "[END]"
 # The same ids in every translator vocabulary: [PAD] 0, [UNK] 1, [START] 2,
 # [END] 3, so source and target tokenizers agree on the special ids.
 RESERVED_TOKENS = [PAD_TOKEN, UNK_TOKEN, START_TOKEN, END_TOKEN]
+# keras-hub's special-token attributes: [START] opens and [END] closes a target.
+SPECIAL_TOKENS = dict(pad_token=PAD_TOKEN, start_token=START_TOKEN, end_token=END_TOKEN)
 
 # CJK radicals to unified ideographs, compatibility ideographs, CJK symbols and
 # punctuation, and full-width forms: written without spaces around them.
@@ -79,11 +81,7 @@ class TranslatorTokenizer(ReservedTokensWordPieceTokenizer):
 
     backbone_cls = TranslatorBackbone
     reserved_tokens = RESERVED_TOKENS
-    special_tokens = {
-        "pad_token": PAD_TOKEN,
-        "start_token": START_TOKEN,
-        "end_token": END_TOKEN,
-    }
+    special_tokens = SPECIAL_TOKENS
 
     def detokenize(self, inputs):
         """Token ids to strings, without spaces around CJK or before punctuation."""

@@ -133,12 +133,12 @@ class VisionTransformerBackbone(LayoutMapMixin, PresetMixin, keras_hub.models.Ba
         )
         self.embeddings_add = keras.layers.Add(dtype=dtype, name="embeddings_add")
         self.encoder_blocks = encoder_blocks(
-            num_layers,
-            num_heads,
-            intermediate_dim,
-            dropout,
-            layer_norm_epsilon,
-            normalize_first=True,  # as in the paper
+            num_layers=num_layers,
+            num_heads=num_heads,
+            intermediate_dim=intermediate_dim,
+            dropout=dropout,
+            layer_norm_epsilon=layer_norm_epsilon,
+            normalize_first=True,  # pre-LN, as in the paper
             dtype=dtype,
         )
         self.final_layer_norm = keras.layers.LayerNormalization(

@@ -308,6 +308,7 @@ def _kill(process):
 
 
 @pytest.mark.slow
+@pytest.mark.one_backend
 def test_a_save_killed_midway_leaves_the_old_preset_whole(tmp_path):
     old, new, preset = tmp_path / "old", tmp_path / "new", tmp_path / "preset"
     tiny_vit(0).save_to_preset(old)
@@ -328,6 +329,7 @@ def test_a_save_killed_midway_leaves_the_old_preset_whole(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.one_backend
 def test_saves_killed_at_random_moments_leave_a_whole_preset(tmp_path):
     first, second, preset = tmp_path / "first", tmp_path / "second", tmp_path / "p"
     tiny_vit(0).save_to_preset(first)

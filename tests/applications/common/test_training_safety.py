@@ -322,6 +322,7 @@ def test_training_on_unicode_spaces_writes_a_preset_that_loads(tmp_path, capsys)
 
 
 @pytest.mark.slow
+@pytest.mark.one_backend
 def test_a_training_run_killed_after_an_epoch_resumes_from_it(tmp_path, capsys):
     from applications.vision_transformer.task import VisionTransformer
 
