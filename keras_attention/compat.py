@@ -11,9 +11,14 @@ Two kinds of question live here, so that no other module under
   `keras.ops.dot_product_attention` is a fused kernel worth calling
   (`has_fused_attention_kernel`), and whether it holds every score of a long
   sequence at once (`attention_kernel_holds_all_scores`).
+- Whether a tensor's value is known now (`is_concrete`): eager tensors are,
+  tensors being traced (`jax.jit`, `tf.function`, `torch.compile`, Keras'
+  symbolic calls) are not. The layers check indices whose value is known
+  and clip those that are traced.
 """
 
 import keras
+import numpy as np
 
 try:
     from keras.src.backend.common.masking import get_keras_mask, set_keras_mask
@@ -27,6 +32,14 @@ except ImportError:  # pragma: no cover - older or newer Keras layouts
             x._keras_mask = mask
         except AttributeError:
             pass
+
+
+try:
+    from keras.src.backend.common.symbolic_scope import in_symbolic_scope
+except ImportError:  # pragma: no cover - older or newer Keras layouts
+
+    def in_symbolic_scope():
+        return False
 
 
 def keras_mask_of(x):
@@ -84,3 +97,35 @@ def attention_kernel_holds_all_scores():
 
         return jax.default_backend() == "cpu"
     return backend == "tensorflow"
+
+
+def is_concrete(x):
+    """Whether the value of `x` can be read now (e.g. with
+    `keras.ops.convert_to_numpy`) without breaking a trace.
+
+    True for Python numbers, numpy arrays and eager tensors. False for
+    `keras.KerasTensor`s, inside Keras' symbolic calls (shape inference,
+    where torch and jax tensors hold placeholder values), for tensors traced
+    by `tf.function`, `jax.jit` (tracers) or `torch.compile`, and for torch
+    tensors on the "meta" device.
+    """
+    if isinstance(x, (bool, int, float, np.ndarray, np.generic)):
+        return True
+    if isinstance(x, keras.KerasTensor) or in_symbolic_scope():
+        return False
+    backend = keras.config.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return tf.executing_eagerly() and not tf.is_symbolic_tensor(x)
+    if backend == "jax":
+        import jax
+
+        return not isinstance(x, jax.core.Tracer)
+    if backend == "torch":
+        import torch
+
+        if torch.compiler.is_compiling():
+            return False
+        return not (isinstance(x, torch.Tensor) and x.device.type == "meta")
+    return backend == "numpy"

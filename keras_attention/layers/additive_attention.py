@@ -4,9 +4,9 @@ Shape legend: B batch, T query length, S key length, Dq query width,
 Dk key width, V value width, U `units`.
 """
 
-import keras
-from keras import ops
+from keras import initializers, ops
 
+from keras_attention import checks
 from keras_attention.api_export import keras_attention_export
 from keras_attention.layers.base_attention import BaseAttention
 from keras_attention.ops import masked_softmax
@@ -26,18 +26,23 @@ class AdditiveAttention(BaseAttention):
     Jointly Learning to Align and Translate", ICLR 2015.
 
     Args:
-        units: U, the width of the hidden scoring layer.
-        dropout: dropout rate on the attention weights (training only).
+        units: U, the width of the hidden scoring layer, a positive integer.
+        dropout: dropout rate on the attention weights (training only), in
+            [0, 1).
         kernel_initializer: initializer of `W_q`, `W_k` and `v`.
         **kwargs: forwarded to `keras.layers.Layer`.
 
     Call arguments:
         Those of `DotProductAttention`: `query` (B, T, Dq), `value` (B, S, V),
-        optional `key` (B, S, Dk), the masks, `use_causal_mask`,
+        optional `key` (B, S, Dk), the boolean masks, `use_causal_mask`,
         `return_attention_scores`, `training`.
 
     Returns:
         (B, T, V) tensor, or `(output, scores)` with (B, T, S) scores.
+
+    Raises:
+        ValueError, TypeError: as `DotProductAttention`, and a ValueError
+            for `units` other than a positive integer.
 
     Example:
     >>> decoder_states = np.random.rand(2, 3, 16).astype("float32")
@@ -51,12 +56,10 @@ class AdditiveAttention(BaseAttention):
         self, units, dropout=0.0, kernel_initializer="glorot_uniform", **kwargs
     ):
         super().__init__(dropout=dropout, **kwargs)
-        if not isinstance(units, int) or units <= 0:
-            raise ValueError(
-                f"`units` must be a positive integer. Received: units={units!r}"
-            )
-        self.units = units
-        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.units = checks.positive_int("units", units)
+        self.kernel_initializer = checks.initializer(
+            "kernel_initializer", kernel_initializer
+        )
 
     def build(self, query_shape, value_shape, key_shape=None):
         self._check_shapes(query_shape, value_shape, key_shape, build=True)
@@ -103,9 +106,7 @@ class AdditiveAttention(BaseAttention):
             {
                 "units": self.units,
                 "dropout": self.dropout,
-                "kernel_initializer": keras.initializers.serialize(
-                    self.kernel_initializer
-                ),
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
             }
         )
         return config

@@ -6,28 +6,36 @@ Shape legend: B batch, T query length, S key length, D width.
 import keras
 from keras import ops
 
+from keras_attention import checks
 from keras_attention.ops import causal_mask, merge_attention_masks
 
 
-class BaseAttention(keras.layers.Layer):
+class BaseAttention(checks.AcceptsNestedLists, keras.layers.Layer):
     """Base of `AdditiveAttention`, `DotProductAttention`, `MultiHeadAttention`.
 
     Subclasses implement `_attend(query, key, value, mask, is_causal,
     return_attention_scores, training)`; this class validates the inputs and
     merges the Keras masks, explicit masks and the causal mask.
 
+    Inputs are checked before anything is computed, the same way on every
+    backend: `query`, `value` and `key` must be floating-point tensors of
+    rank 3 with one batch size (a TypeError / ValueError otherwise, never a
+    silent broadcast); masks must be boolean or 0/1 integers (a float mask
+    raises a TypeError: additive masks convert with `mask == 0`) of the
+    shapes listed in `DotProductAttention`. Nested Python lists of numbers
+    are accepted wherever a tensor is.
+
     Args:
-        dropout: dropout rate on the attention weights.
+        dropout: dropout rate on the attention weights, in [0, 1).
         **kwargs: forwarded to `keras.layers.Layer`.
+
+    Raises:
+        ValueError: for a `dropout` outside [0, 1).
     """
 
     def __init__(self, dropout=0.0, **kwargs):
         super().__init__(**kwargs)
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(
-                f"`dropout` must be in [0, 1). Received: dropout={dropout}"
-            )
-        self.dropout = dropout
+        self.dropout = checks.rate("dropout", dropout)
         self.supports_masking = True
         self._weights_dropout = keras.layers.Dropout(dropout, dtype=self.dtype_policy)
 
@@ -46,6 +54,14 @@ class BaseAttention(keras.layers.Layer):
     ):
         key = value if key is None else key
         self._check_inputs(query, value, key)
+        self._check_masks(
+            query,
+            key,
+            query_mask=query_mask,
+            value_mask=value_mask,
+            key_mask=key_mask,
+            attention_mask=attention_mask,
+        )
         mask, is_causal = self._merge_masks(
             query,
             value,
@@ -66,7 +82,44 @@ class BaseAttention(keras.layers.Layer):
         return None
 
     def _check_inputs(self, query, value, key):
+        for name, x in (("query", query), ("value", value), ("key", key)):
+            checks.floating(name, x)
         self._check_shapes(query.shape, value.shape, key.shape)
+        if key is value:
+            checks.same_batch(query=query, value=value)
+        else:
+            checks.same_batch(query=query, value=value, key=key)
+
+    def _check_masks(
+        self,
+        query,
+        key,
+        query_mask=None,
+        value_mask=None,
+        key_mask=None,
+        attention_mask=None,
+        new_length=None,
+        key_length=None,
+    ):
+        """Checks the masks' dtypes and shapes against the inputs.
+
+        `query_mask` is (B, T); `value_mask` and `key_mask` (B, new_length),
+        by default the key length S; `attention_mask` (B, T, key_length) or
+        (T, key_length), by default (B, T, S). `new_length` and `key_length`
+        differ from S with a cache.
+        """
+        batch_size, query_length = query.shape[0], query.shape[1]
+        new_length = key.shape[1] if new_length is None else new_length
+        key_length = key.shape[1] if key_length is None else key_length
+        checks.mask("query_mask", query_mask, (batch_size, query_length))
+        checks.mask("value_mask", value_mask, (batch_size, new_length))
+        checks.mask("key_mask", key_mask, (batch_size, new_length))
+        checks.mask(
+            "attention_mask",
+            attention_mask,
+            (batch_size, query_length, key_length),
+            broadcast_batch=True,
+        )
 
     def _check_shapes(self, query_shape, value_shape, key_shape=None, build=False):
         """Checks ranks, key/value lengths and, once built, the input widths.
@@ -123,7 +176,7 @@ class BaseAttention(keras.layers.Layer):
         )
         if only_causal:
             return None, True
-        key_mask = _and(value_mask, key_mask)
+        key_mask = and_masks(value_mask, key_mask)
         causal = None
         if use_causal_mask:
             key_length = ops.shape(value)[1] if key_length is None else key_length
@@ -139,7 +192,8 @@ class BaseAttention(keras.layers.Layer):
         return previous_mask
 
 
-def _and(a, b):
+def and_masks(a, b):
+    """The elementwise AND of two boolean masks, either of which may be None."""
     if a is None or b is None:
         return a if b is None else b
     return ops.logical_and(ops.cast(a, "bool"), ops.cast(b, "bool"))

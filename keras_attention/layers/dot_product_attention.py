@@ -4,9 +4,9 @@ Shape legend: B batch, T query length, S key length, D query/key width,
 V value width.
 """
 
-import keras
-from keras import ops
+from keras import initializers, ops
 
+from keras_attention import checks
 from keras_attention.api_export import keras_attention_export
 from keras_attention.layers.base_attention import BaseAttention
 from keras_attention.ops import scaled_dot_product_attention
@@ -24,7 +24,9 @@ class DotProductAttention(BaseAttention):
     matrix W (Luong et al. 2015), so query and key may differ in width.
     With no scores requested and no active dropout, the kernel is
     `keras.ops.dot_product_attention` (each backend's fused implementation;
-    TensorFlow, which has none, computes it explicitly).
+    TensorFlow, which has none, computes it explicitly). Where the weights
+    are computed explicitly, the scores and the softmax are computed in
+    float32, so float16 inputs of large magnitude do not overflow to NaN.
 
     References: Luong et al., "Effective Approaches to Attention-based Neural
     Machine Translation", 2015. Vaswani et al., "Attention Is All You Need",
@@ -32,26 +34,38 @@ class DotProductAttention(BaseAttention):
 
     Args:
         score_mode: `"dot"`, `"scaled_dot"` or `"general"`.
-        dropout: dropout rate on the attention weights (training only).
+        dropout: dropout rate on the attention weights (training only), in
+            [0, 1).
         kernel_initializer: initializer of W for `"general"`.
         **kwargs: forwarded to `keras.layers.Layer` (e.g. `name`, `dtype`).
 
     Call arguments:
-        query: (B, T, D) queries.
-        value: (B, S, V) values.
+        query: (B, T, D) floating-point queries.
+        value: (B, S, V) floating-point values, of the same batch size.
         key: optional (B, S, D) keys; defaults to `value`.
         query_mask: optional (B, T) boolean mask of valid queries; rows of
             masked queries output 0. Filled from Keras masks if not given.
         value_mask: optional (B, S) boolean mask of valid values.
         key_mask: optional (B, S) boolean mask of valid keys.
-        attention_mask: optional (B, T, S) boolean mask; True may attend.
+        attention_mask: optional (B, T, S) boolean mask (the batch axis may
+            be 1 or absent); True may attend.
         use_causal_mask: whether query t only attends keys at <= t.
         return_attention_scores: whether to also return the weights.
         training: whether dropout is active.
 
+        Masks are boolean (True: may attend) or 0/1 integers. A float mask
+        raises a TypeError: an additive mask (0 keeps, -inf drops) converts
+        with `mask == 0`.
+
     Returns:
         (B, T, V) tensor, or `(output, scores)` with (B, T, S) scores whose
         rows sum to 1 (0 for rows with no valid key).
+
+    Raises:
+        ValueError: for a bad constructor argument; for inputs of another
+            rank, of different batch sizes or key/value lengths; for widths
+            the scores cannot combine; for masks of another shape.
+        TypeError: for integer inputs and float masks.
 
     Example:
     >>> query = np.random.rand(2, 4, 8).astype("float32")
@@ -70,13 +84,10 @@ class DotProductAttention(BaseAttention):
         **kwargs,
     ):
         super().__init__(dropout=dropout, **kwargs)
-        if score_mode not in SCORE_MODES:
-            raise ValueError(
-                f"`score_mode` must be one of {SCORE_MODES}. "
-                f"Received: score_mode={score_mode!r}"
-            )
-        self.score_mode = score_mode
-        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.score_mode = checks.one_of("score_mode", score_mode, SCORE_MODES)
+        self.kernel_initializer = checks.initializer(
+            "kernel_initializer", kernel_initializer
+        )
 
     def build(self, query_shape, value_shape, key_shape=None):
         # Only "general" has weights tied to the input widths.
@@ -92,9 +103,9 @@ class DotProductAttention(BaseAttention):
             )
         elif query_dim != key_dim:
             raise ValueError(
-                f'score_mode="{self.score_mode}" needs queries and keys of the '
-                f'same width; use score_mode="general" otherwise. Received: '
-                f"query.shape[-1]={query_dim}, key.shape[-1]={key_dim}"
+                f"`query` and `key` must have the same width with score_mode="
+                f'"{self.score_mode}"; use score_mode="general" otherwise. '
+                f"Received: query.shape[-1]={query_dim}, key.shape[-1]={key_dim}"
             )
 
     def _attend(self, query, key, value, mask, is_causal, return_scores, training):
@@ -122,9 +133,7 @@ class DotProductAttention(BaseAttention):
             {
                 "score_mode": self.score_mode,
                 "dropout": self.dropout,
-                "kernel_initializer": keras.initializers.serialize(
-                    self.kernel_initializer
-                ),
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
             }
         )
         return config

@@ -8,9 +8,10 @@ decoding), E query width, H query heads, K key/value heads, D key head size
 import keras
 from keras import ops
 
+from keras_attention import checks
 from keras_attention.api_export import keras_attention_export
 from keras_attention.compat import detach_keras_mask, reattach_keras_masks
-from keras_attention.layers.base_attention import BaseAttention
+from keras_attention.layers.base_attention import BaseAttention, and_masks
 from keras_attention.layers.rotary_embedding import RotaryEmbedding
 from keras_attention.ops import scaled_dot_product_attention
 
@@ -38,14 +39,20 @@ class MultiHeadAttention(BaseAttention):
 
     For step-by-step decoding pass a `cache` of shape (B, 2, S, K, D) (keys
     and values) and the `cache_update_index` where the new tokens' keys and
-    values are written; the call then returns the updated cache too.
+    values are written; the call then returns the updated cache too. When
+    the batch is padded (e.g. left-padded prompts of different lengths),
+    pass `cache_padding_mask`, the (B, S) mask of every cache slot: the
+    slots of padding tokens then stay masked in every later step, and the
+    steps give the outputs of the full pass at the real tokens.
 
     Args:
-        num_heads: H, the number of query heads.
-        key_dim: D, the size of each query/key head.
+        num_heads: H, the number of query heads, a positive integer.
+        key_dim: D, the size of each query/key head, a positive integer.
         value_dim: V, the size of each value head; defaults to `key_dim`.
-        num_key_value_heads: K, dividing H; defaults to H.
-        dropout: dropout rate on the attention weights (training only).
+        num_key_value_heads: K, a positive integer dividing H; None (the
+            default) means H, full multi-head attention.
+        dropout: dropout rate on the attention weights (training only), in
+            [0, 1).
         use_bias: whether the projections have biases.
         output_dim: O; defaults to the query width E.
         use_rotary_embedding: whether to rotate queries and keys with
@@ -58,16 +65,38 @@ class MultiHeadAttention(BaseAttention):
         query: (B, T, E). value: (B, S, E_v). key: optional (B, S, E_k),
             defaults to `value`.
         query_mask, value_mask, key_mask, attention_mask, use_causal_mask,
-            return_attention_scores, training: as in `DotProductAttention`.
-            With a cache, `value_mask`/`key_mask` cover the new tokens only.
-        cache: optional (B, 2, S, K, D) tensor of cached keys and values.
-        cache_update_index: where to write this call's keys and values in
-            the cache. If None, the cache is used as it is (e.g. precomputed
-            cross-attention keys/values) and `key`/`value` are ignored.
+            return_attention_scores, training: as in `DotProductAttention`
+            (boolean masks). With a cache and a `cache_update_index`,
+            `value_mask`/`key_mask` are (B, T_new) and cover the new tokens
+            only; with a cache used as it is, (B, S); `attention_mask` is
+            (B, T, S) over the whole cache.
+        cache: optional (B, 2, S, K, D) floating-point tensor of cached keys
+            and values, of the query's batch size.
+        cache_update_index: where to write this call's T_new keys and
+            values in the cache: a Python int or an integer scalar tensor.
+            If None, the cache is used as it is (e.g. precomputed
+            cross-attention keys/values) and `key`/`value` are ignored. A
+            known index (a Python int, an eager tensor) outside
+            [0, S - T_new] raises a ValueError; a traced one (inside
+            `jax.jit`, `tf.function`, `torch.compile`) is clipped to that
+            range, so the new entries always land in the cache, on every
+            backend.
+        cache_padding_mask: optional (B, S) boolean mask of the cache slots
+            that hold real tokens (True) rather than padding, covering every
+            slot, those this call writes included. It is ANDed with the key
+            masks, so padded slots written by earlier steps stay masked
+            (`value_mask` covers the new tokens only). Needs a `cache`.
 
     Returns:
         (B, T, O) output; `(output, scores)` with (B, H, T, S) scores if
         `return_attention_scores`; `cache` appended last when given.
+
+    Raises:
+        ValueError, TypeError: as `DotProductAttention`; a ValueError for
+            bad head counts or sizes, a `cache` of another shape or batch
+            size, a known `cache_update_index` out of range, or a
+            `cache_update_index` / `cache_padding_mask` without a `cache`;
+            a TypeError for a non-integer `cache_update_index`.
 
     Example:
     >>> x = np.random.rand(2, 10, 64).astype("float32")
@@ -92,12 +121,14 @@ class MultiHeadAttention(BaseAttention):
         **kwargs,
     ):
         super().__init__(dropout=dropout, **kwargs)
-        for name, number in (("num_heads", num_heads), ("key_dim", key_dim)):
-            if not isinstance(number, int) or number <= 0:
-                raise ValueError(
-                    f"`{name}` must be a positive integer. Received: {name}={number!r}"
-                )
-        num_key_value_heads = num_key_value_heads or num_heads
+        num_heads = checks.positive_int("num_heads", num_heads)
+        key_dim = checks.positive_int("key_dim", key_dim)
+        value_dim = checks.positive_int("value_dim", value_dim, allow_none=True)
+        num_key_value_heads = checks.positive_int(
+            "num_key_value_heads", num_key_value_heads, allow_none=True
+        )
+        if num_key_value_heads is None:
+            num_key_value_heads = num_heads
         if num_heads % num_key_value_heads:
             raise ValueError(
                 "`num_key_value_heads` must divide `num_heads`. Received: "
@@ -107,11 +138,15 @@ class MultiHeadAttention(BaseAttention):
         self.key_dim = key_dim
         self.value_dim = value_dim or key_dim
         self.num_key_value_heads = num_key_value_heads
-        self.use_bias = use_bias
-        self.output_dim = output_dim
-        self.use_rotary_embedding = use_rotary_embedding
-        self.kernel_initializer = keras.initializers.get(kernel_initializer)
-        self.bias_initializer = keras.initializers.get(bias_initializer)
+        self.use_bias = checks.boolean("use_bias", use_bias)
+        self.output_dim = checks.positive_int("output_dim", output_dim, allow_none=True)
+        self.use_rotary_embedding = checks.boolean(
+            "use_rotary_embedding", use_rotary_embedding
+        )
+        self.kernel_initializer = checks.initializer(
+            "kernel_initializer", kernel_initializer
+        )
+        self.bias_initializer = checks.initializer("bias_initializer", bias_initializer)
         self._rotary_embedding = (
             RotaryEmbedding(dtype=self.dtype_policy) if use_rotary_embedding else None
         )
@@ -170,11 +205,24 @@ class MultiHeadAttention(BaseAttention):
         training=None,
         cache=None,
         cache_update_index=None,
+        cache_padding_mask=None,
     ):
         key = value if key is None else key
         self._check_inputs(query, value, key)
-        if cache is not None:
-            self._check_cache(cache)
+        cache_update_index = self._check_cache(
+            query, key, cache, cache_update_index, cache_padding_mask
+        )
+        writes_cache = cache is not None and cache_update_index is not None
+        self._check_masks(
+            query,
+            key,
+            query_mask=query_mask,
+            value_mask=value_mask,
+            key_mask=key_mask,
+            attention_mask=attention_mask,
+            new_length=None if cache is None or writes_cache else cache.shape[2],
+            key_length=None if cache is None else cache.shape[2],
+        )
         # Keras filled the *_mask arguments from these; the projections
         # below do not take masks. Other layers fed the same tensors do.
         detached_masks = detach_keras_mask(query, value, key)
@@ -189,13 +237,7 @@ class MultiHeadAttention(BaseAttention):
             key_heads = self._project_keys(key, cache_update_index)  # (B, S, K, D)
             value_heads = self.value_dense(value)  # (B, S, K, V)
         cache_offset = None
-        if cache is not None and cache_update_index is not None:
-            if self.value_dim != self.key_dim:
-                raise ValueError(
-                    "A cache stacks keys and values, so it needs `value_dim` == "
-                    f"`key_dim`. Received: value_dim={self.value_dim}, "
-                    f"key_dim={self.key_dim}"
-                )
+        if writes_cache:
             # One update of the whole cache: writing keys and values apart
             # and stacking them again copied the cache three times per step.
             new_entries = ops.stack([key_heads, value_heads], axis=1)
@@ -205,6 +247,8 @@ class MultiHeadAttention(BaseAttention):
             value_mask = _scatter_new_token_mask(value_mask, cache, cache_update_index)
             key_mask = _scatter_new_token_mask(key_mask, cache, cache_update_index)
             cache_offset = cache_update_index
+        if cache_padding_mask is not None:
+            key_mask = and_masks(key_mask, cache_padding_mask)  # (B, S)
 
         mask, is_causal = self._merge_masks(
             query,
@@ -233,7 +277,25 @@ class MultiHeadAttention(BaseAttention):
         outputs += (cache,) if cache is not None else ()
         return outputs[0] if len(outputs) == 1 else outputs
 
-    def _check_cache(self, cache):
+    def _check_cache(self, query, key, cache, cache_update_index, cache_padding_mask):
+        """Checks the cache arguments; returns the index to write at.
+
+        A known index must leave room for the new tokens: 0 <= index <=
+        S - T_new. A traced one is clipped to that range, the same on every
+        backend (TF and JAX clamp an update running past the end, torch
+        would write nothing).
+        """
+        if cache is None:
+            for name, argument in (
+                ("cache_update_index", cache_update_index),
+                ("cache_padding_mask", cache_padding_mask),
+            ):
+                if argument is not None:
+                    raise ValueError(
+                        f"`{name}` needs a `cache`. Received: {name} given and "
+                        "cache=None"
+                    )
+            return None
         shape = tuple(cache.shape)
         if len(shape) != 5 or (shape[1], shape[3], shape[4]) != (
             2,
@@ -246,6 +308,41 @@ class MultiHeadAttention(BaseAttention):
                 f"expected (batch, 2, cache_length, {self.num_key_value_heads}, "
                 f"{self.key_dim})"
             )
+        checks.floating("cache", cache)
+        checks.same_batch(query=query, cache=cache)
+        cache_length = shape[2]
+        checks.mask(
+            "cache_padding_mask",
+            cache_padding_mask,
+            (query.shape[0], cache_length),
+        )
+        if cache_update_index is None:
+            return None
+        if self.value_dim != self.key_dim:
+            raise ValueError(
+                "A cache stacks keys and values, so it needs `value_dim` == "
+                f"`key_dim`. Received: value_dim={self.value_dim}, "
+                f"key_dim={self.key_dim}"
+            )
+        new_length = key.shape[1]
+        index = checks.known_integer("cache_update_index", cache_update_index)
+        if None in (cache_length, new_length):
+            return cache_update_index
+        if new_length > cache_length:
+            raise ValueError(
+                "`cache` is shorter than the new tokens it must hold. Received: "
+                f"cache.shape={shape} for {new_length} new tokens "
+                f"(key.shape={tuple(key.shape)})"
+            )
+        last = cache_length - new_length
+        if index is not None and not 0 <= index <= last:
+            raise ValueError(
+                f"`cache_update_index` must leave room in the cache for the "
+                f"{new_length} new token(s). Received: cache_update_index={index}, "
+                f"expected 0 <= cache_update_index <= {last} (cache length "
+                f"{cache_length} minus {new_length})"
+            )
+        return checks.clip_index(cache_update_index, 0, last)
 
     def _project_keys(self, key, cache_update_index):
         key_heads = self.key_dense(key)

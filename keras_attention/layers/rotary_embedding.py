@@ -6,11 +6,13 @@ Shape legend: B batch, T length, H heads, D head size (even).
 import keras
 from keras import ops
 
+from keras_attention import checks
 from keras_attention.api_export import keras_attention_export
+from keras_attention.layers.learned_position_embedding import check_start_index
 
 
 @keras_attention_export
-class RotaryEmbedding(keras.layers.Layer):
+class RotaryEmbedding(checks.AcceptsNestedLists, keras.layers.Layer):
     """Rotates query/key features by angles proportional to their position.
 
     Feature pairs (i, i + D/2) of the token at position p are rotated by the
@@ -23,16 +25,25 @@ class RotaryEmbedding(keras.layers.Layer):
     Position Embedding", 2021.
 
     Args:
-        max_wavelength: the longest wavelength of the rotations.
+        max_wavelength: the longest wavelength of the rotations, a positive
+            number.
         **kwargs: forwarded to `keras.layers.Layer`.
 
     Call arguments:
-        inputs: (B, T, H, D) or (B, T, D) tensor.
+        inputs: (B, T, H, D) or (B, T, D) floating-point tensor.
         start_index: position of the first token (the cache index when
-            decoding step by step).
+            decoding step by step): a non-negative Python int or integer
+            scalar tensor. A known negative one raises a ValueError; a
+            traced one is used as it is (every position has its rotation).
 
     Returns:
         The rotated tensor, of the shape of `inputs`.
+
+    Raises:
+        ValueError: for a bad `max_wavelength`, inputs not of rank 3 or 4,
+            an odd or unknown last dimension, or a known negative
+            `start_index`.
+        TypeError: for non-floating inputs or a non-integer `start_index`.
 
     Example:
     >>> query = np.random.rand(2, 5, 4, 16).astype("float32")
@@ -42,21 +53,25 @@ class RotaryEmbedding(keras.layers.Layer):
 
     def __init__(self, max_wavelength=10000, **kwargs):
         super().__init__(**kwargs)
-        self.max_wavelength = max_wavelength
+        self.max_wavelength = checks.positive_number("max_wavelength", max_wavelength)
         self.supports_masking = True
 
     def call(self, inputs, start_index=0):
+        checks.floating("inputs", inputs)
+        checks.rank("inputs", inputs, (3, 4), "(batch, length, [heads,] features)")
         depth = inputs.shape[-1]
         if depth is None or depth % 2:
             raise ValueError(
-                "RotaryEmbedding needs an even, known last dimension. "
-                f"Received: inputs.shape={tuple(inputs.shape)}"
+                "RotaryEmbedding needs `inputs` with an even, known last "
+                f"dimension. Received: inputs.shape={tuple(inputs.shape)}"
             )
+        check_start_index(start_index)
         half = depth // 2
         inverse_frequencies = ops.power(
             float(self.max_wavelength), -ops.arange(half, dtype="float32") / half
         )  # (D/2,)
-        positions = ops.cast(ops.arange(ops.shape(inputs)[1]) + start_index, "float32")
+        positions = ops.arange(ops.shape(inputs)[1]) + ops.cast(start_index, "int32")
+        positions = ops.cast(positions, "float32")  # (T,)
         angles = positions[:, None] * inverse_frequencies[None, :]  # (T, D/2)
         angles = ops.concatenate([angles, angles], axis=-1)  # (T, D)
         if len(inputs.shape) == 4:

@@ -6,11 +6,13 @@ Shape legend: B batch, T length, D width.
 import keras
 from keras import ops
 
+from keras_attention import checks
 from keras_attention.api_export import keras_attention_export
+from keras_attention.layers.learned_position_embedding import check_start_index
 
 
 @keras_attention_export
-class SinusoidalPositionEncoding(keras.layers.Layer):
+class SinusoidalPositionEncoding(checks.AcceptsNestedLists, keras.layers.Layer):
     """Returns the sinusoidal position encoding for the input's shape.
 
     Interleaved exactly as in the paper, for position `pos` and feature
@@ -23,15 +25,24 @@ class SinusoidalPositionEncoding(keras.layers.Layer):
     Reference: Vaswani et al., "Attention Is All You Need", 2017, section 3.5.
 
     Args:
-        max_wavelength: the base of the geometric progression of wavelengths.
+        max_wavelength: the base of the geometric progression of
+            wavelengths, a positive number.
         **kwargs: forwarded to `keras.layers.Layer`.
 
     Call arguments:
         inputs: (B, T, D) tensor (only its shape is used).
-        start_index: position of the first token (for step-by-step decoding).
+        start_index: position of the first token (for step-by-step
+            decoding): a non-negative Python int or integer scalar tensor. A
+            known negative one raises a ValueError; a traced one is used as
+            it is (the formula holds at every position).
 
     Returns:
         (B, T, D) encoding, in the layer's compute dtype.
+
+    Raises:
+        ValueError: for a bad `max_wavelength`, inputs not of rank 3, or a
+            known negative `start_index`.
+        TypeError: for a `start_index` that is not an integer.
 
     Example:
     >>> embeddings = np.zeros((2, 6, 16), "float32")
@@ -41,18 +52,20 @@ class SinusoidalPositionEncoding(keras.layers.Layer):
 
     def __init__(self, max_wavelength=10000, **kwargs):
         super().__init__(**kwargs)
-        self.max_wavelength = max_wavelength
+        self.max_wavelength = checks.positive_number("max_wavelength", max_wavelength)
         self.supports_masking = True
 
     def call(self, inputs, start_index=0):
         if len(inputs.shape) != 3:
             raise ValueError(
-                "SinusoidalPositionEncoding expects inputs of rank 3 (batch, "
+                "SinusoidalPositionEncoding expects `inputs` of rank 3 (batch, "
                 f"length, features). Received: inputs.shape={tuple(inputs.shape)}"
             )
+        check_start_index(start_index)
         shape = ops.shape(inputs)
         length, depth = shape[1], inputs.shape[-1]
-        positions = ops.cast(ops.arange(length) + start_index, "float32")  # (T,)
+        positions = ops.arange(length) + ops.cast(start_index, "int32")
+        positions = ops.cast(positions, "float32")  # (T,)
         features = ops.arange(depth)  # (D,)
         even_index = ops.cast(features - features % 2, "float32")  # 2i, twice
         timescales = ops.power(float(self.max_wavelength), even_index / depth)

@@ -6,6 +6,7 @@ Shape legend: B batch, T length, D `embedding_dim`.
 import keras
 from keras import ops
 
+from keras_attention import checks
 from keras_attention.api_export import keras_attention_export
 from keras_attention.layers.learned_position_embedding import (
     LearnedPositionEmbedding,
@@ -19,17 +20,27 @@ POSITIONS = ("learned", "sinusoidal")
 
 
 @keras_attention_export
-class TokenAndPositionEmbedding(keras.layers.Layer):
+class TokenAndPositionEmbedding(checks.AcceptsNestedLists, keras.layers.Layer):
     """Embeds token ids and adds an embedding of their positions.
 
     The input of every Transformer here. With `mask_zero=True`, id 0 is
     padding and the layer attaches a (B, T) Keras mask to its output, which
     the attention layers and blocks downstream pick up.
 
+    Token ids and positions are checked where their values are known (a
+    numpy array, an eager tensor, a Python int): an id outside
+    [0, vocabulary_size) or positions from `start_index` past
+    `sequence_length` raise a ValueError, on every backend. Inside
+    `jax.jit`, `tf.function` or `torch.compile` they cannot be read; ids
+    are then clipped to [0, vocabulary_size - 1] and learned positions to
+    [0, sequence_length - 1] (sinusoidal positions need no table), the
+    same on every backend, where the backends' own lookups would give NaN
+    (JAX), the last row (negative ids) or an error.
+
     Args:
-        vocabulary_size: number of token ids.
-        sequence_length: the longest sequence accepted.
-        embedding_dim: D.
+        vocabulary_size: number of token ids, a positive integer.
+        sequence_length: the longest sequence accepted, a positive integer.
+        embedding_dim: D, a positive integer.
         position: `"learned"` (a trainable table, `LearnedPositionEmbedding`)
             or `"sinusoidal"` (`SinusoidalPositionEncoding`).
         mask_zero: whether id 0 is padding to be masked.
@@ -37,11 +48,18 @@ class TokenAndPositionEmbedding(keras.layers.Layer):
         **kwargs: forwarded to `keras.layers.Layer`.
 
     Call arguments:
-        inputs: (B, T) integer token ids.
-        start_index: position of the first token (for step-by-step decoding).
+        inputs: (B, T) integer token ids in [0, vocabulary_size).
+        start_index: position of the first token (for step-by-step
+            decoding): a non-negative Python int or integer scalar tensor.
 
     Returns:
         (B, T, D) embeddings.
+
+    Raises:
+        ValueError: for a bad constructor argument, ids not of shape
+            (B, T), known ids out of range, a sequence longer than
+            `sequence_length`, or known positions past it.
+        TypeError: for non-integer ids or a non-integer `start_index`.
 
     Example:
     >>> token_ids = np.array([[5, 9, 2, 0, 0]])
@@ -61,20 +79,17 @@ class TokenAndPositionEmbedding(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if position not in POSITIONS:
-            raise ValueError(
-                f"`position` must be one of {POSITIONS}. "
-                f"Received: position={position!r}"
-            )
-        self.vocabulary_size = vocabulary_size
-        self.sequence_length = sequence_length
-        self.embedding_dim = embedding_dim
-        self.position = position
-        self.mask_zero = mask_zero
-        self.embeddings_initializer = keras.initializers.get(embeddings_initializer)
+        self.vocabulary_size = checks.positive_int("vocabulary_size", vocabulary_size)
+        self.sequence_length = checks.positive_int("sequence_length", sequence_length)
+        self.embedding_dim = checks.positive_int("embedding_dim", embedding_dim)
+        self.position = checks.one_of("position", position, POSITIONS)
+        self.mask_zero = checks.boolean("mask_zero", mask_zero)
+        self.embeddings_initializer = checks.initializer(
+            "embeddings_initializer", embeddings_initializer
+        )
         self.token_embedding = keras.layers.Embedding(
-            vocabulary_size,
-            embedding_dim,
+            self.vocabulary_size,
+            self.embedding_dim,
             embeddings_initializer=self.embeddings_initializer,
             mask_zero=mask_zero,
             dtype=self.dtype_policy,
@@ -82,7 +97,7 @@ class TokenAndPositionEmbedding(keras.layers.Layer):
         )
         if position == "learned":
             self.position_embedding = LearnedPositionEmbedding(
-                sequence_length, dtype=self.dtype_policy, name="position_embedding"
+                self.sequence_length, dtype=self.dtype_policy, name="position_embedding"
             )
         else:
             self.position_embedding = SinusoidalPositionEncoding(
@@ -97,18 +112,21 @@ class TokenAndPositionEmbedding(keras.layers.Layer):
     def call(self, inputs, start_index=0):
         dtype = keras.backend.standardize_dtype(inputs.dtype)
         if "int" not in dtype:
-            raise ValueError(
-                "TokenAndPositionEmbedding expects integer token ids. Received: "
+            raise TypeError(
+                "`inputs` must be integer token ids. Received: "
                 f"inputs.dtype={dtype}. Tokenize the text first (or cast the ids "
                 "with ops.cast(ids, 'int32'))."
             )
         if len(inputs.shape) != 2:
             raise ValueError(
-                "TokenAndPositionEmbedding expects inputs of shape (batch, length). "
-                f"Received: inputs.shape={tuple(inputs.shape)}"
+                "TokenAndPositionEmbedding expects `inputs` of shape (batch, "
+                f"length). Received: inputs.shape={tuple(inputs.shape)}"
             )
         check_sequence_length(inputs.shape[1], self.sequence_length, start_index)
-        embeddings = self.token_embedding(inputs)
+        checks.token_ids_in_range("inputs", inputs, self.vocabulary_size)
+        # A no-op unless traced ids are out of range (known ones raised).
+        token_ids = ops.clip(inputs, 0, self.vocabulary_size - 1)
+        embeddings = self.token_embedding(token_ids)
         positions = self.position_embedding(embeddings, start_index=start_index)
         return embeddings + positions
 

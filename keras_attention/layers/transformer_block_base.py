@@ -6,24 +6,33 @@ Shape legend: B batch, T length, E model width (d_model).
 
 import keras
 
+from keras_attention import checks
 from keras_attention.layers.multi_head_attention import MultiHeadAttention
 
 
-class TransformerBlockBase(keras.layers.Layer):
+class TransformerBlockBase(checks.AcceptsNestedLists, keras.layers.Layer):
     """Base of `TransformerEncoderBlock` and `TransformerDecoderBlock`.
 
     Args:
-        num_heads: attention heads; must divide the model width E, each head
-            having E // num_heads features as in the paper.
-        intermediate_dim: width of the feed-forward hidden layer (d_ff).
-        dropout: dropout rate of the residual branches and attention weights.
+        num_heads: attention heads, a positive integer; must divide the
+            model width E, each head having E // num_heads features as in
+            the paper.
+        intermediate_dim: width of the feed-forward hidden layer (d_ff), a
+            positive integer.
+        dropout: dropout rate of the residual branches and attention
+            weights, in [0, 1).
         activation: activation of the feed-forward hidden layer.
-        layer_norm_epsilon: epsilon of the layer normalizations.
+        layer_norm_epsilon: epsilon of the layer normalizations, a positive
+            number.
         normalize_first: False for the paper's post-LN
             (x = LN(x + f(x))), True for pre-LN (x = x + f(LN(x))).
         kernel_initializer: initializer of the dense kernels.
         bias_initializer: initializer of the dense biases.
         **kwargs: forwarded to `keras.layers.Layer`.
+
+    Raises:
+        ValueError: for any of the arguments above out of its range or of
+            the wrong kind.
     """
 
     def __init__(
@@ -39,22 +48,20 @@ class TransformerBlockBase(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        for name, number in (
-            ("num_heads", num_heads),
-            ("intermediate_dim", intermediate_dim),
-        ):
-            if not isinstance(number, int) or number <= 0:
-                raise ValueError(
-                    f"`{name}` must be a positive integer. Received: {name}={number!r}"
-                )
-        self.num_heads = num_heads
-        self.intermediate_dim = intermediate_dim
-        self.dropout = dropout
-        self.activation = keras.activations.get(activation)
-        self.layer_norm_epsilon = layer_norm_epsilon
-        self.normalize_first = normalize_first
-        self.kernel_initializer = keras.initializers.get(kernel_initializer)
-        self.bias_initializer = keras.initializers.get(bias_initializer)
+        self.num_heads = checks.positive_int("num_heads", num_heads)
+        self.intermediate_dim = checks.positive_int(
+            "intermediate_dim", intermediate_dim
+        )
+        self.dropout = checks.rate("dropout", dropout)
+        self.activation = checks.activation("activation", activation)
+        self.layer_norm_epsilon = checks.positive_number(
+            "layer_norm_epsilon", layer_norm_epsilon
+        )
+        self.normalize_first = checks.boolean("normalize_first", normalize_first)
+        self.kernel_initializer = checks.initializer(
+            "kernel_initializer", kernel_initializer
+        )
+        self.bias_initializer = checks.initializer("bias_initializer", bias_initializer)
         self.supports_masking = True
 
     def _check_rank(self, shape, name):
@@ -62,6 +69,19 @@ class TransformerBlockBase(keras.layers.Layer):
             raise ValueError(
                 f"`{name}` must have rank 3 (batch, length, features). "
                 f"Received: {name}.shape={tuple(shape)}"
+            )
+
+    def _check_sequence(self, name, x, width=None):
+        """Checks a call's sequence: floating, rank 3, of the built `width`
+        (by default the model width E)."""
+        checks.floating(name, x)
+        self._check_rank(x.shape, name)
+        width = self.feedforward_output_dense.units if width is None else width
+        if x.shape[-1] not in (None, width):
+            raise ValueError(
+                f"`{name}` has a different width from the one the block was "
+                f"built for. Received: {name}.shape={tuple(x.shape)}, expected "
+                f"a last dimension of {width}"
             )
 
     def _model_width(self, inputs_shape):

@@ -3,6 +3,7 @@
 Shape legend: B batch, T length, E model width.
 """
 
+from keras_attention import checks
 from keras_attention.api_export import keras_attention_export
 from keras_attention.compat import keras_mask_of
 from keras_attention.layers.transformer_block_base import TransformerBlockBase
@@ -27,11 +28,13 @@ class TransformerEncoderBlock(TransformerBlockBase):
         **kwargs: forwarded to `keras.layers.Layer`.
 
     Call arguments:
-        inputs: (B, T, E) sequence.
-        padding_mask: optional (B, T) boolean mask, True for real tokens;
-            taken from the inputs' Keras mask if not given. Padded keys get
-            no attention and padded positions output attention of 0.
-        attention_mask: optional (B, T, T) boolean mask.
+        inputs: (B, T, E) floating-point sequence.
+        padding_mask: optional (B, T) boolean (or 0/1 integer) mask, True
+            for real tokens; taken from the inputs' Keras mask if not given.
+            Padded keys get no attention and padded positions output
+            attention of 0.
+        attention_mask: optional (B, T, T) boolean mask (the batch axis may
+            be 1 or absent).
         return_attention_scores: whether to also return the self-attention
             weights (B, H, T, T), for heatmaps and inspection.
         training: whether dropout is active.
@@ -39,6 +42,13 @@ class TransformerEncoderBlock(TransformerBlockBase):
     Returns:
         (B, T, E) sequence, or `(sequence, scores)` with
         `return_attention_scores`.
+
+    Raises:
+        ValueError: for a bad constructor argument, inputs not of rank 3 or
+            of another width than the block was built for, `num_heads` not
+            dividing E, or masks of other shapes.
+        TypeError: for non-floating inputs or float masks (an additive mask
+            converts with `mask == 0`).
 
     Example:
     >>> x = np.random.rand(2, 10, 64).astype("float32")
@@ -61,8 +71,17 @@ class TransformerEncoderBlock(TransformerBlockBase):
         return_attention_scores=False,
         training=None,
     ):
+        self._check_sequence("inputs", inputs)
         if padding_mask is None:
             padding_mask = keras_mask_of(inputs)
+        batch_size, length = inputs.shape[0], inputs.shape[1]
+        checks.mask("padding_mask", padding_mask, (batch_size, length))
+        checks.mask(
+            "attention_mask",
+            attention_mask,
+            (batch_size, length, length),
+            broadcast_batch=True,
+        )
 
         def self_attention(x):
             return self.self_attention(

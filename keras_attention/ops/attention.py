@@ -4,8 +4,10 @@ Shape legend: B batch, T query length, S key length, H query heads,
 K key/value heads (K divides H), D key head size, V value head size.
 """
 
+import keras
 from keras import ops
 
+from keras_attention import checks
 from keras_attention.compat import (
     attention_kernel_holds_all_scores,
     has_fused_attention_kernel,
@@ -44,14 +46,17 @@ def scaled_dot_product_attention(
     it runs on `QUERY_BLOCK_SIZE` queries at a time instead (see
     `attention_by_query_blocks`). On every path a query row whose keys are
     all masked gives an output of 0 (and weights of 0), never NaN or a
-    uniform average.
+    uniform average. The explicit path takes the scaling and the softmax in
+    float32, and Q K^T too for float16 inputs: in float16, Q K^T overflows
+    (65504) from inputs of magnitude ~100 (D = 64); the fused kernels
+    accumulate the scores in float32 as well.
 
     Args:
-        query: (B, T, H, D) tensor.
+        query: (B, T, H, D) floating-point tensor.
         key: (B, S, K, D) tensor; K divides H (grouped-query attention).
         value: (B, S, K, V) tensor.
-        mask: optional boolean tensor broadcastable to (B, T, S); True means
-            the query may attend to that key.
+        mask: optional boolean (or 0/1 integer) tensor broadcastable to
+            (B, T, S); True means the query may attend to that key.
         is_causal: whether query t may only attend keys <= t. Passed to the
             kernel as its causal flag when it is the only mask.
         scale: multiplier of the scores; defaults to 1 / sqrt(D).
@@ -61,7 +66,17 @@ def scaled_dot_product_attention(
 
     Returns:
         (B, T, H, V) tensor, or `(output, weights)` if `return_scores`.
+
+    Raises:
+        ValueError: for inputs not of rank 4, different batch sizes, key and
+            value lengths or head counts, K not dividing H, query and key
+            head sizes that differ, or a mask that does not broadcast to
+            (B, T, S).
+        TypeError: for non-floating inputs or a float mask.
     """
+    _check_attention_inputs(query, key, value, mask)
+    if mask is not None:
+        mask = ops.cast(mask, "bool")
     num_heads, num_kv_heads = query.shape[2], key.shape[2]
     if num_kv_heads != num_heads:
         # Grouped-query attention: each key/value head serves H / K queries.
@@ -102,6 +117,37 @@ def scaled_dot_product_attention(
     if return_scores:
         return output, weights
     return output
+
+
+def _check_attention_inputs(query, key, value, mask):
+    """The checks of `scaled_dot_product_attention`, on static shapes."""
+    tensors = {"query": query, "key": key, "value": value}
+    for name, x in tensors.items():
+        checks.floating(name, x)
+        checks.rank(name, x, (4,), "(batch, length, heads, head_size)")
+    checks.same_batch(**tensors)
+    lengths = (key.shape[1], value.shape[1])
+    if None not in lengths and lengths[0] != lengths[1]:
+        raise ValueError(
+            "`key` and `value` must have the same length. Received: "
+            f"key.shape={tuple(key.shape)}, value.shape={tuple(value.shape)}"
+        )
+    num_heads, num_kv_heads = query.shape[2], key.shape[2]
+    if value.shape[2] != num_kv_heads or num_heads % num_kv_heads:
+        raise ValueError(
+            "`key` and `value` must have the same number of heads, dividing "
+            f"the query's. Received: query.shape={tuple(query.shape)}, "
+            f"key.shape={tuple(key.shape)}, value.shape={tuple(value.shape)}"
+        )
+    if query.shape[-1] != key.shape[-1]:
+        raise ValueError(
+            "`query` and `key` must have the same head size. Received: "
+            f"query.shape={tuple(query.shape)}, key.shape={tuple(key.shape)}"
+        )
+    if mask is not None:
+        checks.mask("mask", mask, tuple(mask.shape))  # its dtype
+        target = (query.shape[0], query.shape[1], key.shape[1])
+        checks.broadcastable("mask", mask, target, "(batch, query_length, key_length)")
 
 
 def _fused_attention(query, key, value, mask, is_causal, scale):
@@ -195,16 +241,27 @@ def masked_softmax(scores, mask=None, dtype=None):
     """Softmax over the last axis in float32, masked keys given exactly 0.
 
     Args:
-        scores: (..., T, S) attention scores.
-        mask: optional boolean tensor broadcastable to `scores`.
+        scores: (..., T, S) floating-point attention scores.
+        mask: optional boolean (or 0/1 integer) tensor broadcastable to
+            `scores`; True keeps a key.
         dtype: dtype of the result (defaults to the scores' dtype).
 
     Returns:
         Weights of the shape of `scores`; rows with every key masked are 0.
+
+    Raises:
+        TypeError: for non-floating scores or a float mask (an additive
+            mask converts with `mask == 0`).
+        ValueError: for a mask that does not broadcast to `scores`.
     """
+    checks.floating("scores", scores)
+    if mask is not None:
+        checks.mask("mask", mask, tuple(mask.shape))  # its dtype
+        checks.broadcastable("mask", mask, scores.shape, "the scores' shape")
     dtype = dtype or scores.dtype
     scores = ops.cast(scores, "float32")
     if mask is not None:
+        mask = ops.cast(mask, "bool")
         scores = ops.where(mask, scores, _MASKED_SCORE)
     weights = ops.softmax(scores, axis=-1)
     if mask is not None:
@@ -213,7 +270,16 @@ def masked_softmax(scores, mask=None, dtype=None):
 
 
 def _explicit_attention(query, key, value, mask, is_causal, scale, weights_dropout):
-    """softmax(Q K^T * scale) V with the weights materialised."""
+    """softmax(Q K^T * scale) V with the weights materialised.
+
+    The scaling and the softmax are computed in float32, and for float16
+    inputs Q K^T too: in float16 it overflows 65504 (to inf, and the softmax
+    to NaN) from inputs of magnitude ~100. bfloat16 has float32's range and
+    keeps its own matmul. The weights are cast back to the values' dtype;
+    their average of the values cannot overflow.
+    """
+    if keras.backend.standardize_dtype(query.dtype) == "float16":
+        query, key = ops.cast(query, "float32"), ops.cast(key, "float32")
     scores = ops.einsum("bthd,bshd->bhts", query, key)  # (B, H, T, S)
     scores = ops.multiply(ops.cast(scores, "float32"), scale)
     if is_causal:

@@ -48,3 +48,54 @@ def test_keras_masks_detach_and_reattach():
         keras.ops.convert_to_numpy(compat.keras_mask_of(other)), ids[::-1] != 0
     )
     assert compat.keras_mask_of(unmasked) is None
+
+
+def _is_concrete_while_traced():
+    """`compat.is_concrete` of a tensor as the running backend traces it:
+    under `jax.jit`, `tf.function`, or on torch's "meta" device (where
+    Keras' symbolic calls put torch tensors)."""
+    backend = keras.config.backend()
+    answers = []
+    if backend == "jax":
+        import jax
+
+        def record(x):
+            answers.append(compat.is_concrete(x))
+            return x
+
+        jax.jit(record)(np.int32(1))
+    elif backend == "tensorflow":
+        import tensorflow as tf
+
+        @tf.function
+        def record(x):
+            answers.append(compat.is_concrete(x))
+            return x
+
+        record(tf.constant(1))
+    else:
+        import torch
+
+        answers.append(compat.is_concrete(torch.ones((), device="meta")))
+    return answers[0]
+
+
+def test_values_are_concrete_when_eager_and_not_while_traced():
+    assert compat.is_concrete(3)
+    assert compat.is_concrete(np.int32(3))
+    assert compat.is_concrete(np.ones((2, 2)))
+    assert compat.is_concrete(keras.ops.convert_to_tensor(3))
+    assert not compat.is_concrete(keras.KerasTensor((2, 3)))
+    assert not _is_concrete_while_traced()
+
+
+def test_values_in_keras_symbolic_calls_are_not_concrete():
+    answers = []
+
+    class Record(keras.layers.Layer):
+        def call(self, x):
+            answers.append(compat.is_concrete(x))
+            return x
+
+    Record()(keras.Input((3,)))
+    assert answers and not any(answers)
