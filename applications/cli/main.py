@@ -194,15 +194,17 @@ def main(argv=None):
         argv: the arguments (default: `sys.argv[1:]`).
 
     Returns:
-        int: the exit status (0 on success, 1 on a reported error; argparse
-        exits with 2 on a usage error).
+        int: the exit status (0 on success, 1 on a reported error: a
+        `ValueError`, `TypeError` or `FileNotFoundError` naming the input at
+        fault; argparse exits with 2 on a usage error, e.g. an option out of
+        its range).
     """
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
     try:
         select_backend(args.backend)
         status = args.run(args, argv)
-    except (ValueError, FileNotFoundError) as error:
+    except (ValueError, TypeError, FileNotFoundError) as error:
         print(f"keras-attention: error: {error}", file=sys.stderr)
         return 1
     return 0 if status is None else status

@@ -4,16 +4,18 @@ A `train` command's options are generated from its training config (a
 dataclass of `applications.common.config.option` fields), the way Hugging
 Face's `HfArgumentParser` maps dataclasses onto argparse: one flag per field
 (`batch_size` -> `--batch-size`), typed, with its default shown in `--help`,
-and `config_from_arguments()` maps the parsed options back onto the config.
+and `config_from_arguments()` maps the parsed options back onto the config. A
+number's `bounds` (e.g. `"[1, inf)"`) are checked as argparse parses it, so
+`--batch-size 0` fails naming the flag before anything runs.
 
 Imports no Keras: the hooks add these options before `--backend` is read.
 """
 
 import dataclasses
-import types
 import typing
 
-from applications.common.config import GROUPS, flag
+from applications.common.checks import ANY_NUMBER, argument_type
+from applications.common.config import GROUPS, field_type, flag
 
 
 def add_config_arguments(parser, config_cls, titles=None):
@@ -56,28 +58,21 @@ def add_config_arguments(parser, config_cls, titles=None):
 def _argument(field, hints):
     """The `add_argument` keywords of one config field."""
     metadata = field.metadata
-    kind = _without_none(hints[field.name])
+    kind, _ = field_type(hints[field.name])
     help_text = metadata["help"]
     if kind is bool:
         return {"action": "store_true", "help": help_text}
     if field.default is not None:
         help_text += f" (default: {field.default})"
     keywords = {"type": kind, "default": field.default, "help": help_text}
+    if kind in (int, float) and "choices" not in metadata:
+        keywords["type"] = argument_type(kind, metadata.get("bounds") or ANY_NUMBER)
     for key in ("choices", "metavar"):
         if key in metadata:
             keywords[key] = metadata[key]
     if metadata.get("required") and not metadata.get("exclusive"):
         keywords["required"] = True
     return keywords
-
-
-def _without_none(hint):
-    """`int` of `int | None`."""
-    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
-        kinds = [kind for kind in typing.get_args(hint) if kind is not type(None)]
-        if len(kinds) == 1:
-            return kinds[0]
-    return hint
 
 
 def config_from_arguments(config_cls, args):
@@ -133,7 +128,24 @@ def add_preset_argument(parser):
 def add_batch_size_argument(parser):
     """`--batch-size` of the commands that run a preset."""
     parser.add_argument(
-        "--batch-size", type=int, default=32, help="inputs per forward pass"
+        "--batch-size",
+        type=argument_type(int, "[1, inf)"),
+        default=32,
+        help="inputs per forward pass",
+    )
+
+
+def add_overflow_argument(parser):
+    """`--on-overflow` of the commands that run a text preset (see
+    `applications.common.texts.OVERFLOW_POLICIES`)."""
+    from applications.common.texts import OVERFLOW_POLICIES
+
+    parser.add_argument(
+        "--on-overflow",
+        choices=OVERFLOW_POLICIES,
+        default="warn",
+        help="a text longer than the model takes: cut it with a warning "
+        "(default), cut it silently, or stop with an error",
     )
 
 

@@ -14,6 +14,8 @@ E width, C classes.
 import keras
 import numpy as np
 
+from applications.common.checks import check_number
+
 # "token": the first token's vector ([CLS], or ViT's class token);
 # "mean": the mean over the (unmasked) tokens.
 POOLINGS = ("token", "mean")
@@ -80,8 +82,10 @@ class ClassificationTaskMixin:
     Goes first among a task's bases, e.g. `class VisionTransformer(
     ClassificationTaskMixin, PresetMixin, keras_hub.models.ImageClassifier)`.
     A task sets `head_defaults` (its default `pooling` and `dropout`) and
-    may override
-    `_check_preprocessor()`, `_padding_mask()` and `default_optimizer()`.
+    may override `_check_preprocessor()`, `_check_inputs()` (the eager check
+    of Python or numpy inputs that `fit`, `evaluate` and `predict` run before
+    keras-hub's `tf.data` pipeline, where nothing can be reported),
+    `_padding_mask()` and `default_optimizer()`.
 
     Args (of every classification task):
         backbone: the task's backbone, whose output is (B, T, E).
@@ -177,6 +181,30 @@ class ClassificationTaskMixin:
     def _padding_mask(self, inputs):
         """The (B, T) mask of the tokens the mean pools (None: all)."""
         return None
+
+    def _check_inputs(self, x):
+        """Raises `ValueError` / `TypeError` for inputs the preprocessor
+        would misread (called only when the task has a preprocessor)."""
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        self._check_call(x, args, kwargs)
+        return super().fit(x, y, *args, **kwargs)
+
+    def evaluate(self, x=None, y=None, *args, **kwargs):
+        self._check_call(x, args, kwargs)
+        return super().evaluate(x, y, *args, **kwargs)
+
+    def predict(self, x=None, *args, **kwargs):
+        self._check_call(x, args, kwargs)
+        return super().predict(x, *args, **kwargs)
+
+    def _check_call(self, x, args, kwargs):
+        """`batch_size` (the first positional argument after `x` and `y` of
+        `fit`/`evaluate`, after `x` of `predict`) and the inputs."""
+        batch_size = args[0] if args else kwargs.get("batch_size")
+        check_number(batch_size, "batch_size", "[1, inf)", integer=True, optional=True)
+        if self.preprocessor is not None:
+            self._check_inputs(x)
 
     def default_optimizer(self):
         """The optimizer `compile()` uses for `"auto"`."""
@@ -276,7 +304,12 @@ class ClassificationTaskMixin:
 
         Logits (a head without softmax) are turned into probabilities; with
         `single`, returns the first label and its (C,) row.
+
+        Raises:
+            TypeError, ValueError: for a `batch_size` that is no positive
+                integer.
         """
+        check_number(batch_size, "batch_size", "[1, inf)", integer=True)
         outputs = self.predict(inputs, batch_size=batch_size, verbose=0)
         outputs = np.asarray(outputs, dtype="float64")  # (B, C)
         if self.activation is not keras.activations.softmax:

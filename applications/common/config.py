@@ -2,10 +2,14 @@
 
 Each application's `training.py` defines a dataclass deriving from
 `TrainingConfig` and a `train(config)` function. A field made with `option()`
-carries its command-line help, so the `keras-attention train ...` commands
-are generated from the dataclass (see `applications.cli.options`) and the
-defaults live in one place. Values are checked when the config is made: a
-`ValueError` names the field, its command-line flag and what was received.
+carries its command-line help and the values it accepts (`bounds`, an
+interval such as `"[1, inf)"`, or `choices`), so the `keras-attention train
+...` commands are generated from the dataclass (see `applications.cli.options`)
+and the defaults and checks live in one place. Every field is checked when
+the config is made (`check_fields`): a `ValueError` (out of range, not a
+choice) or `TypeError` (not a number) names the field, its command-line flag
+and what was received. On the command line, argparse checks the same
+interval and names the flag.
 
 An application's config derives from `TrainingConfig` (or
 `TransformerTrainingConfig`, `ClassificationTrainingConfig`) and sets the
@@ -19,32 +23,50 @@ defaults that suit it with `training_config(...)` instead of
 """
 
 import dataclasses
+import os
+import types
+import typing
 
+from applications.common.checks import (
+    ANY_NUMBER,
+    Interval,
+    check_choice,
+    check_number,
+)
 from applications.common.distribution import parse_mesh
 
 # Command-line option groups, in the order `--help` lists them.
 GROUPS = ("data", "split", "model", "training", "distribution", "run")
 
 
-def option(default, help, group=None, **command_line):
-    """A dataclass field with its command-line help.
+def option(default, help, group=None, bounds=None, **command_line):
+    """A dataclass field with its command-line help and accepted values.
 
     Args:
         default: the default value.
         help: one line for `--help` (the default is appended).
         group: one of `GROUPS`, or None for the options listed first.
-        **command_line: more for the command line: `choices`, `metavar`,
-            `required` (the command line requires it; Python code need not
-            give it), `exclusive` (the name of a group of options of which
-            at most one is given; required if one of them says so).
+        bounds: for a number (an `int` or `float` field), the interval it
+            must lie in, e.g. `"[1, inf)"` or `"[0, 1)"` (see
+            `applications.common.checks.Interval`); None: any finite or
+            infinite number. Checked from Python (`check_fields`) and on the
+            command line.
+        **command_line: more for the command line: `choices` (also checked
+            from Python), `metavar`, `required` (the command line requires
+            it; Python code need not give it), `exclusive` (the name of a
+            group of options of which at most one is given; required if one
+            of them says so).
 
     Returns:
         `dataclasses.field`.
     """
     if group is not None and group not in GROUPS:
         raise ValueError(f"`group` must be one of {GROUPS}. Received: {group!r}")
+    if bounds is not None:
+        Interval(bounds)  # a typo fails when the config class is defined
     return dataclasses.field(
-        default=default, metadata={"help": help, "group": group, **command_line}
+        default=default,
+        metadata={"help": help, "group": group, "bounds": bounds, **command_line},
     )
 
 
@@ -53,40 +75,52 @@ def flag(name):
     return "--" + name.replace("_", "-")
 
 
-def check_range(
-    config, name, low=None, high=None, low_open=False, high_open=True, optional=False
-):
-    """Checks that `config.<name>` is a number in a range.
+def field_type(hint):
+    """`(kind, optional)` of a field's annotation: `int | None` -> `(int, True)`."""
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        kinds = [kind for kind in typing.get_args(hint) if kind is not type(None)]
+        if len(kinds) == 1:
+            return kinds[0], len(kinds) < len(typing.get_args(hint))
+    return hint, False
+
+
+def check_fields(config):
+    """Checks every field of a config against its type, `bounds` and `choices`.
 
     Args:
-        config: the dataclass instance.
-        name: the field.
-        low, high: the bounds (None: unbounded).
-        low_open, high_open: whether `low` / `high` itself is excluded.
-        optional: whether None is allowed.
+        config: a dataclass instance whose fields were made with `option()`.
 
     Raises:
-        ValueError: naming the field and its flag, the range and the value.
+        TypeError: for a value of another type (a string for a number, a
+            float for an integer, ...), naming the field and its flag.
+        ValueError: for a number outside its bounds or a value that is not
+            one of its choices, naming the field and its flag.
     """
-    value = getattr(config, name)
-    if optional and value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        inside = False
-    else:
-        inside = (low is None or (value > low if low_open else value >= low)) and (
-            high is None or (value < high if high_open else value <= high)
-        )
-    if not inside:
-        interval = (
-            f"{'(' if low_open else '['}{'-inf' if low is None else low}, "
-            f"{'inf' if high is None else high}{')' if high_open else ']'}"
-        )
-        raise ValueError(
-            f"`{name}` ({flag(name)}) must be in {interval}"
-            + (" or None" if optional else "")
-            + f". Received: {name}={value!r}"
-        )
+    hints = typing.get_type_hints(type(config))
+    for field in dataclasses.fields(config):
+        name, value = field.name, getattr(config, field.name)
+        kind, optional = field_type(hints[name])
+        shown = f"`{name}` ({flag(name)})"
+        if value is None and optional:
+            continue
+        choices = field.metadata.get("choices")
+        if kind in (int, float):
+            bounds = field.metadata.get("bounds") or ANY_NUMBER
+            check_number(
+                value, name, bounds, kind is int, optional=optional, shown=shown
+            )
+        elif kind is bool and not isinstance(value, bool):
+            raise TypeError(
+                f"{shown} must be True or False. Received: {name}={value!r}"
+            )
+        elif kind is str and not isinstance(value, (str, os.PathLike)):
+            raise TypeError(
+                f"{shown} must be a string"
+                + (" or None" if optional else "")
+                + f". Received: {name}={value!r} of type {type(value).__name__}"
+            )
+        if choices is not None:
+            check_choice(value, name, choices, shown=shown)
 
 
 @dataclasses.dataclass
@@ -101,19 +135,25 @@ class TrainingConfig:
     output: str | None = option(None, "preset directory to write", required=True)
     description: str | None = option(None, "description kept in the preset")
     validation_fraction: float = option(
-        0.1, "share of the data used to pick the best epoch", "split"
+        0.1, "share of the data used to pick the best epoch", "split", "[0, 1)"
     )
     test_fraction: float = option(
-        0.1, "share of the data held out to measure the result (0: none)", "split"
+        0.1,
+        "share of the data held out to measure the result (0: none)",
+        "split",
+        "[0, 1)",
     )
-    epochs: int = option(10, "the most epochs to train", "training")
-    batch_size: int = option(32, "examples per training step", "training")
-    learning_rate: float = option(1e-3, "the peak learning rate", "training")
+    epochs: int = option(10, "the most epochs to train", "training", "[1, inf)")
+    batch_size: int = option(32, "examples per training step", "training", "[1, inf)")
+    learning_rate: float = option(
+        1e-3, "the peak learning rate", "training", "(0, inf)"
+    )
     patience: int | None = option(
         None,
         "stop after this many epochs without a better validation score "
         "(unset: train all epochs)",
         "training",
+        "[0, inf)",
     )
     distribution: str | None = option(
         None,
@@ -133,10 +173,13 @@ class TrainingConfig:
         None,
         "devices on the model axis when --mesh is not given (default: all)",
         "distribution",
+        "[1, inf)",
     )
-    seed: int = option(1337, "seed of the splits, weights and shuffling", "run")
+    seed: int = option(
+        1337, "seed of the splits, weights and shuffling", "run", "[0, 4294967296)"
+    )
     steps_per_epoch: int | None = option(
-        None, "cap on batches per epoch (smoke tests)", "run"
+        None, "cap on batches per epoch (smoke tests)", "run", "[1, inf)"
     )
     checkpoint: str | None = option(
         None,
@@ -160,14 +203,14 @@ class TrainingConfig:
     )
 
     def __post_init__(self):
-        check_range(self, "validation_fraction", 0.0, 1.0)
-        check_range(self, "test_fraction", 0.0, 1.0)
-        check_range(self, "epochs", 1)
-        check_range(self, "batch_size", 1)
-        check_range(self, "learning_rate", 0.0, low_open=True)
-        check_range(self, "patience", 0, optional=True)
-        check_range(self, "steps_per_epoch", 1, optional=True)
-        check_range(self, "model_parallel", 1, optional=True)
+        check_fields(self)
+        if self.validation_fraction + self.test_fraction >= 1.0:
+            raise ValueError(
+                "`validation_fraction` (--validation-fraction) and "
+                "`test_fraction` (--test-fraction) must add up to less than 1, "
+                "to leave training data. Received: validation_fraction="
+                f"{self.validation_fraction}, test_fraction={self.test_fraction}"
+            )
         if self.distribution is None and (self.mesh or self.model_parallel):
             raise ValueError(
                 "`mesh` (--mesh) and `model_parallel` (--model-parallel) need "
@@ -176,10 +219,6 @@ class TrainingConfig:
             )
         if self.mesh is not None:
             parse_mesh(self.mesh)
-        if self.verbose not in (0, 1, 2):
-            raise ValueError(
-                f"`verbose` (--verbose) must be 0, 1 or 2. Received: {self.verbose!r}"
-            )
 
     def split_options(self):
         """`validation_fraction`, `test_fraction` and `seed`, for a split."""
@@ -231,17 +270,13 @@ def training_config(**defaults):
 class TransformerTrainingConfig(TrainingConfig):
     """The size of a Transformer, beside the training options."""
 
-    num_layers: int = option(2, "Transformer blocks", "model")
-    num_heads: int = option(4, "attention heads", "model")
-    hidden_dim: int = option(128, "d_model, the width of the token vectors", "model")
-    intermediate_dim: int = option(512, "feed-forward width d_ff", "model")
-    dropout: float = option(0.1, "dropout rate", "model")
-
-    def __post_init__(self):
-        super().__post_init__()
-        for name in ("num_layers", "num_heads", "hidden_dim", "intermediate_dim"):
-            check_range(self, name, 1)
-        check_range(self, "dropout", 0.0, 1.0)
+    num_layers: int = option(2, "Transformer blocks", "model", "[1, inf)")
+    num_heads: int = option(4, "attention heads", "model", "[1, inf)")
+    hidden_dim: int = option(
+        128, "d_model, the width of the token vectors", "model", "[1, inf)"
+    )
+    intermediate_dim: int = option(512, "feed-forward width d_ff", "model", "[1, inf)")
+    dropout: float = option(0.1, "dropout rate", "model", "[0, 1)")
 
     def check_model_shards(self, shards):
         """Checks that the heads and widths divide over `shards` devices.
@@ -269,8 +304,6 @@ class ClassificationTrainingConfig(TransformerTrainingConfig):
         "model",
         choices=("token", "mean"),
     )
-    weight_decay: float = option(0.0, "AdamW's decoupled weight decay", "training")
-
-    def __post_init__(self):
-        super().__post_init__()
-        check_range(self, "weight_decay", 0.0)
+    weight_decay: float = option(
+        0.0, "AdamW's decoupled weight decay", "training", "[0, inf)"
+    )

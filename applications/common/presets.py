@@ -12,8 +12,13 @@ keras-hub's public `from_preset()`:
 - a remote handle (`kaggle://`, `hf://`, `gs://`, `modelscope://`, ...) is
   passed to keras-hub unchanged, which downloads and caches it;
 - a local directory is checked (config and weight files present and
-  readable, and the files its `metadata.json` manifest records unchanged)
-  and passed on.
+  readable, the JSON configs shaped as `save_to_preset()` writes them and
+  naming classes of `ALLOWED_PACKAGES` only, vocabularies UTF-8, and the
+  files its `metadata.json` manifest records unchanged) and passed on.
+
+Loading a preset never imports or runs code outside this library and Keras:
+a config that names a class of another module, or a registered name that
+resolves to one, is refused before keras-hub reads it (`check_preset_configs`).
 
 Every class with presets (backbone, task, preprocessor, tokenizer) inherits
 `PresetMixin` ahead of its keras-hub base class, which overrides the
@@ -42,6 +47,15 @@ SHARDED_MODEL_WEIGHTS_FILE = "model.weights.json"
 TASK_WEIGHTS_FILE = "task.weights.h5"
 # The `metadata.json` entry of the manifest: relative path -> size, sha256.
 MANIFEST_KEY = "files"
+# The packages whose classes a preset's configs may name.
+ALLOWED_PACKAGES = ("keras", "keras_hub", "keras_attention", "applications")
+# What every top-level JSON config holds (`keras.saving.serialize_keras_object`).
+CONFIG_KEYS = {
+    "module": str,
+    "class_name": str,
+    "config": dict,
+    "registered_name": (str, type(None)),
+}
 
 # Temporary directories being written by an outer `save_to_preset()`: the
 # parts keras-hub saves into them (backbone, preprocessor, tokenizer) write
@@ -199,7 +213,7 @@ def preset_has_weights(preset):
     try:
         with open(Path(resolved) / METADATA_FILE, encoding="utf-8") as file:
             weights = json.load(file).get("weights", "")
-    except (OSError, ValueError):
+    except (OSError, ValueError, AttributeError):
         return True  # `check_preset_directory` names the file at fault.
     return not str(weights).startswith("none")
 
@@ -238,6 +252,7 @@ def check_preset_directory(directory, require_weights=True):
             raise ValueError(
                 f"Preset file {str(json_path)!r} is not valid JSON: {error}"
             ) from error
+    check_preset_configs(directory)
     weights_path = directory / MODEL_WEIGHTS_FILE
     if require_weights and not (
         weights_path.is_file() or (directory / SHARDED_MODEL_WEIGHTS_FILE).is_file()
@@ -258,8 +273,126 @@ def check_preset_directory(directory, require_weights=True):
     if metadata_path.is_file():
         with open(metadata_path, encoding="utf-8") as file:
             metadata = json.load(file)
-        if isinstance(metadata, dict) and MANIFEST_KEY in metadata:
+        if not isinstance(metadata, dict):
+            raise ValueError(
+                f"Preset file {str(metadata_path)!r} must hold a JSON object "
+                "(the preset's description, record and files manifest). "
+                f"Received: {type(metadata).__name__} {metadata!r:.80}"
+            )
+        if MANIFEST_KEY in metadata:
             verify_preset_manifest(directory, metadata[MANIFEST_KEY])
+    for text_path in sorted((directory / "assets").rglob("*.txt")):
+        _check_utf8(text_path)
+
+
+def _check_utf8(path):
+    """Raises `ValueError` naming `path` and the line if it is not UTF-8."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise ValueError(
+            f"Preset file {str(path)!r} is not UTF-8 text: byte "
+            f"{data[error.start]:#04x} at line {line} ({error.reason}). Expected "
+            "a UTF-8 vocabulary as `save_to_preset()` writes it; re-encode the "
+            "file (e.g. from Latin-1) and save the preset again."
+        ) from None
+
+
+def check_preset_configs(directory):
+    """Checks a preset's JSON configs before keras-hub deserializes them.
+
+    Every top-level `*.json` but `metadata.json` (and a sharded weights
+    index) must be a Keras object config as `save_to_preset()` writes it:
+    a JSON object with `module` and `class_name` (strings), `config` (an
+    object) and `registered_name`. Every object config inside it, nested
+    ones included, must name a module of `ALLOWED_PACKAGES` (or Keras'
+    `builtins` functions), and a registered name must not resolve to a
+    class outside them: nothing else is imported or run.
+
+    Args:
+        directory: a local preset directory.
+
+    Raises:
+        ValueError: naming the file and the key at fault, or the class and
+            module that are not allowed.
+    """
+    directory = Path(directory)
+    for path in sorted(directory.glob("*.json")):
+        if path.name in (METADATA_FILE, SHARDED_MODEL_WEIGHTS_FILE):
+            continue
+        with open(path, encoding="utf-8") as file:
+            config = json.load(file)
+        expected = (
+            "a Keras object config as `save_to_preset()` writes it: a JSON "
+            "object with 'module' (str), 'class_name' (str), 'config' (object) "
+            "and 'registered_name'"
+        )
+        if not isinstance(config, dict):
+            raise ValueError(
+                f"Preset file {str(path)!r} must hold {expected}. Received: "
+                f"{type(config).__name__} {config!r:.80}"
+            )
+        for key, kind in CONFIG_KEYS.items():
+            if key not in config or not isinstance(config[key], kind):
+                received = (
+                    "no such key"
+                    if key not in config
+                    else f"{key}={config[key]!r:.80} of type "
+                    f"{type(config[key]).__name__}"
+                )
+                raise ValueError(
+                    f"Preset file {str(path)!r}: {key!r} is missing or of the "
+                    f"wrong type. Expected {expected}. Received: {received}"
+                )
+        for item in _object_configs(config):
+            _check_allowed_class(path, item)
+
+
+def _object_configs(value):
+    """Yields every dict with a `class_name` inside a JSON value."""
+    if isinstance(value, dict):
+        if "class_name" in value:
+            yield value
+        for item in value.values():
+            yield from _object_configs(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _object_configs(item)
+
+
+def _is_allowed_module(module):
+    return isinstance(module, str) and module.split(".")[0] in ALLOWED_PACKAGES
+
+
+def _check_allowed_class(path, config):
+    """Refuses an object config naming a class outside `ALLOWED_PACKAGES`."""
+    import keras
+
+    module = config.get("module")
+    registered = config.get("registered_name")
+    where = None  # the module outside, if any
+    if not (module is None or module == "builtins" or _is_allowed_module(module)):
+        where = module
+    elif registered is not None:
+        found = None
+        if isinstance(registered, str):
+            found = keras.saving.get_registered_object(registered)
+        if found is not None:  # Keras would use the registered class
+            if not _is_allowed_module(getattr(found, "__module__", None)):
+                where = getattr(found, "__module__", None)
+        elif ">" in str(registered):  # "package>Name"
+            package = str(registered).split(">")[0]
+            where = None if package in ALLOWED_PACKAGES else package
+    if where is not None:
+        raise ValueError(
+            f"Preset file {str(path)!r} names the class "
+            f"{config.get('class_name')!r} of module {where!r} (module="
+            f"{module!r}, registered_name={registered!r}): a preset may only "
+            f"use classes of {', '.join(ALLOWED_PACKAGES)}, and loading it would "
+            "import or run code from elsewhere. Refused; nothing was imported."
+        )
 
 
 def _manifest_files(directory):
@@ -486,7 +619,10 @@ class PresetMixin:
         if not is_remote_handle(resolved):
             require_weights = is_model and kwargs["load_weights"]
             check_preset_directory(resolved, require_weights=require_weights)
-        loaded = super().from_preset(resolved, **kwargs)
+        try:
+            loaded = super().from_preset(resolved, **kwargs)
+        except (TypeError, ValueError, KeyError, AttributeError) as error:
+            raise _preset_error(error, resolved, cls) from error
         if is_model and kwargs["load_weights"] and not is_remote_handle(resolved):
             _check_task_weights_loaded(loaded, resolved, kwargs)
         return loaded
@@ -568,6 +704,36 @@ class PresetMixin:
         if isinstance(self, keras_hub.models.Task):
             fields["task"] = type(self).__name__
         update_preset_metadata(directory, **{**fields, **(metadata or {})})
+
+
+def _preset_error(error, preset, cls):
+    """A `TypeError` or `ValueError` naming the preset its configs failed in.
+
+    keras-hub and Keras report a config that does not build (a wrong type,
+    a missing key, a bad value) without the preset; this names it once
+    (nested loads of the preprocessor or tokenizer do not add it again).
+    """
+    if getattr(error, "names_preset", False):
+        return error
+    # Keras wraps a constructor's error in a `TypeError` quoting the whole
+    # config, once per level of nesting; report the constructor's own error.
+    while isinstance(
+        error.__cause__ or error.__context__,
+        (TypeError, ValueError, KeyError, AttributeError),
+    ):
+        error = error.__cause__ or error.__context__
+    message = str(error.args[0]) if error.args else repr(error)
+    message = message.rsplit("Exception encountered: ", 1)[-1]
+    if isinstance(error, (KeyError, AttributeError)):
+        message = f"{type(error).__name__}: {message}"
+    files = sorted(path.name for path in Path(preset).glob("*.json"))
+    kind = TypeError if isinstance(error, TypeError) else ValueError
+    wrapped = kind(
+        f"Preset {str(preset)!r} could not be loaded as a {cls.__name__} (from "
+        f"its configs {', '.join(files) or 'of the remote handle'}): {message}"
+    )
+    wrapped.names_preset = True
+    return wrapped
 
 
 def _check_task_weights_loaded(task, directory, kwargs):

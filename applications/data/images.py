@@ -39,6 +39,14 @@ IMAGE_DATASETS = {
     "cifar10": "CIFAR-10 (32x32 RGB, keras.datasets, downloaded)",
     "cifar100": "CIFAR-100 (32x32 RGB, keras.datasets, downloaded)",
 }
+# Their images' (H, W, C).
+IMAGE_SHAPES = {
+    "digits": (8, 8, 1),
+    "mnist": (28, 28, 1),
+    "fashion_mnist": (28, 28, 1),
+    "cifar10": (32, 32, 3),
+    "cifar100": (32, 32, 3),
+}
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 
 
@@ -201,12 +209,21 @@ def load_image_file(path, image_size, num_channels):
         (image files), and `path`, or `path[i]` for each image of a batch.
 
     Raises:
-        FileNotFoundError, ValueError: see `check_image_file`; a `.npy` of
-            another rank; an image file for a model of 2 or 5+ channels.
+        FileNotFoundError, ValueError: see `check_image_file`; a file that
+            cannot be read (corrupt or truncated, or a `.npy` of Python
+            objects); a `.npy` of another rank; an image file for a model of
+            2 or 5+ channels.
     """
     path = check_image_file(path)
     if path.suffix.lower() == ".npy":
-        array = np.load(path, allow_pickle=False)
+        try:
+            array = np.load(path, allow_pickle=False)
+        except (OSError, ValueError, EOFError) as error:
+            raise ValueError(
+                f"{path}: cannot read the file as a numpy array ({error}). "
+                "Expected a .npy written by `numpy.save` (numbers, no pickled "
+                "objects)."
+            ) from None
         if (
             num_channels == 1
             and array.ndim in (2, 3)
@@ -231,9 +248,17 @@ def load_image_file(path, image_size, num_channels):
             f"Image files can be read with 1, 3 or 4 channels; the model takes "
             f"{num_channels}. Use a .npy array instead."
         )
-    image = keras.utils.load_img(
-        path, color_mode=modes[num_channels], target_size=tuple(image_size)
-    )
-    array = keras.utils.img_to_array(image, data_format="channels_last")
+    try:
+        image = keras.utils.load_img(
+            path, color_mode=modes[num_channels], target_size=tuple(image_size)
+        )
+        # PIL decodes lazily: a truncated file fails here.
+        array = keras.utils.img_to_array(image, data_format="channels_last")
+    except Exception as error:  # PIL: OSError, SyntaxError, struct.error, ...
+        raise ValueError(
+            f"{path}: cannot read the image file ({type(error).__name__}: "
+            f"{error}). Expected a readable {', '.join(IMAGE_SUFFIXES)} image; "
+            "the file may be truncated or corrupt."
+        ) from None
     array = np.clip(np.round(array), 0, 255).astype("uint8")  # 0-255, as read
     return array[None], [str(path)]

@@ -6,6 +6,13 @@
   header row, or `label<TAB>text` with `text_column=1`.
 
 Loaders return Python lists; `encode_labels` maps label strings to ids.
+
+A TSV read in the wrong column order is refused rather than trained on: when
+the label column looks like text (most labels have three words or more, or
+there are more distinct labels than half the rows), `load_labeled_tsv`
+raises a `ValueError` naming the file, the order it was read in and the
+`text_column` (`--text-column`) to give. Numeric labels are normalised, so
+"1", "1.0" and "01" are one class, "1".
 """
 
 import os
@@ -131,8 +138,9 @@ def load_labeled_tsv(path, text_column=0, header=None, encoding="utf-8"):
         `(texts, labels)`: lists of str, in file order.
 
     Raises:
-        ValueError: on an empty file, or a line without exactly two non-empty
-            tab-separated cells (with its line number).
+        ValueError: on an empty file, a line without exactly two non-empty
+            tab-separated cells (with its line number), or a label column
+            that looks like text (see `check_label_column`).
     """
     if text_column not in (0, 1):
         raise ValueError(
@@ -166,16 +174,54 @@ def load_labeled_tsv(path, text_column=0, header=None, encoding="utf-8"):
         raise ValueError(
             f"{path}: no examples found (the file is empty or has only a header)."
         )
+    check_label_column(path, texts, labels, text_column)
     return texts, labels
+
+
+def check_label_column(path, texts, labels, text_column):
+    """Refuses labels that look like text: the columns were swapped.
+
+    A file in GLUE's `text<TAB>label` order read as `label<TAB>text` (or the
+    other way round) would train one class per sentence. The label column
+    looks like text when most labels have three words or more, or when
+    there are more distinct labels than half the rows (from 4 rows on).
+
+    Args:
+        path: the file, named in the error.
+        texts, labels: the columns as read.
+        text_column: the column read as text (0 or 1).
+
+    Raises:
+        ValueError: naming the file, what was found, the order expected and
+            the `text_column` (`--text-column`) that reads it the other way.
+    """
+    rows = len(labels)
+    wordy = sum(len(label.split()) >= 3 for label in labels)
+    classes = len(set(normalize_numeric_labels(labels)))
+    if not (2 * wordy > rows or (rows >= 4 and 2 * classes > rows)):
+        return
+    orders = ("text<TAB>label", "label<TAB>text")
+    examples = ", ".join(repr(value[:20]) for value in list(dict.fromkeys(texts))[:3])
+    raise ValueError(
+        f"{path}: the label column (column {2 - text_column} of "
+        f"{orders[text_column]}) looks like text: {classes} distinct labels in "
+        f"{rows} rows, {wordy} of them with 3 words or more; the text column "
+        f"holds values such as {examples}. Expected {orders[text_column]} "
+        f"(text_column={text_column}). If the file is {orders[1 - text_column]}, "
+        f"give text_column={1 - text_column} (--text-column {1 - text_column})."
+    )
 
 
 def encode_labels(labels, label_names=None):
     """Maps label strings to integer ids.
 
+    Numeric labels are normalised first (`normalize_numeric_labels`), so
+    "1" and "1.0" are one class.
+
     Args:
         labels: list of label strings.
         label_names: the classes in id order. None sorts the distinct labels
-            (numerically when they are all integers, so "2" < "10").
+            (numerically when they are all numbers, so "2" < "10").
 
     Returns:
         `(ids, label_names)`: list of int and list of str.
@@ -184,13 +230,14 @@ def encode_labels(labels, label_names=None):
         ValueError: if a label is not in `label_names`, or there are fewer
             than two classes.
     """
+    labels = normalize_numeric_labels(labels)
     if label_names is None:
         distinct = set(labels)
-        if all(_is_int(label) for label in distinct):
-            label_names = sorted(distinct, key=int)
+        if all(_number(label) is not None for label in distinct):
+            label_names = sorted(distinct, key=_number)
         else:
             label_names = sorted(distinct)
-    label_names = list(label_names)
+    label_names = normalize_numeric_labels(list(label_names))
     if len(label_names) < 2:
         raise ValueError(
             f"Classification needs at least 2 classes. Received labels: {label_names!r}"
@@ -207,9 +254,30 @@ def encode_labels(labels, label_names=None):
     return ids, label_names
 
 
-def _is_int(text):
+def normalize_numeric_labels(labels):
+    """Writes numeric labels one way: "1.0" and "01" -> "1", "0.50" -> "0.5".
+
+    Labels are changed only when every one of them is a finite number;
+    otherwise they are returned as they are.
+
+    Args:
+        labels: list of label strings.
+
+    Returns:
+        list of str.
+    """
+    numbers = [_number(label) for label in labels]
+    if any(number is None for number in numbers):
+        return list(labels)
+    return [
+        str(int(number)) if number.is_integer() else repr(number) for number in numbers
+    ]
+
+
+def _number(text):
+    """The finite float `text` holds, or None."""
     try:
-        int(text)
-    except ValueError:
-        return False
-    return True
+        number = float(text)
+    except (TypeError, ValueError):
+        return None
+    return number if number == number and abs(number) != float("inf") else None

@@ -14,11 +14,13 @@ from applications.cli import command
 from applications.cli.options import (
     add_batch_size_argument,
     add_config_arguments,
+    add_overflow_argument,
     add_preset_argument,
     config_from_arguments,
     run_training,
     texts_from_arguments,
 )
+from applications.common.checks import argument_type
 from applications.text_classifier.training import TextClassifierTrainingConfig
 
 PRESETS_MODULE = "applications.text_classifier.backbone"
@@ -28,7 +30,7 @@ def add_train_arguments(parser):
     add_config_arguments(parser, TextClassifierTrainingConfig)
     parser.add_argument(
         "--cross-validate",
-        type=int,
+        type=argument_type(int, "[2, inf)"),
         metavar="K",
         help="instead of one preset: K-fold cross-validation over all the data "
         "with these options (each fold trains --epochs epochs, no validation "
@@ -61,6 +63,7 @@ def add_classify_arguments(parser):
     parser.add_argument("texts", nargs="*", metavar="TEXT", help="texts to classify")
     parser.add_argument("--file", help="also classify each line of this UTF-8 file")
     add_batch_size_argument(parser)
+    add_overflow_argument(parser)
 
 
 @command("classify", arguments=add_classify_arguments)
@@ -70,7 +73,9 @@ def classify(args, argv):
 
     texts = texts_from_arguments(args.texts, args.file, "classify")
     classifier = TextClassifier.from_preset(args.preset)
-    labels, probabilities = classifier.classify(texts, batch_size=args.batch_size)
+    labels, probabilities = classifier.classify(
+        texts, batch_size=args.batch_size, on_overflow=args.on_overflow
+    )
     for text, label, row in zip(texts, labels, probabilities):
         print(f"{label}\t{row.max():.3f}\t{text}")
     return 0

@@ -7,7 +7,7 @@ import keras
 import keras_hub
 
 from applications.common.presets import PresetMixin
-from applications.common.texts import check_texts, is_python_text
+from applications.common.texts import check_lengths, check_texts, is_python_text
 from applications.text_classifier.backbone import TextClassifierBackbone
 from applications.text_classifier.tokenizer import TextClassifierTokenizer
 from keras_attention.api_export import keras_attention_export
@@ -76,3 +76,15 @@ class TextClassifierPreprocessor(
         # The backbone has no segment embedding: drop `segment_ids`.
         x = {"token_ids": x["token_ids"], "padding_mask": x["padding_mask"]}
         return keras.utils.pack_x_y_sample_weight(x, y, sample_weight)
+
+    def check_lengths(self, texts, on_overflow="warn", name="texts"):
+        """Applies `on_overflow` to texts longer than `sequence_length` tokens
+        (`[CLS]` and `[SEP]` included); see
+        `applications.common.texts.check_lengths`.
+
+        Returns:
+            list of int: each text's length in tokens.
+        """
+        return check_lengths(
+            self.tokenizer, texts, self.sequence_length, 2, on_overflow, name
+        )

@@ -78,33 +78,28 @@ class TextClassifier(
     def _padding_mask(self, inputs):
         return inputs["padding_mask"]  # the mean is over the real tokens
 
-    def fit(self, x=None, y=None, *args, **kwargs):
-        self._check_python_texts(x)
-        return super().fit(x, y, *args, **kwargs)
-
-    def evaluate(self, x=None, y=None, *args, **kwargs):
-        self._check_python_texts(x)
-        return super().evaluate(x, y, *args, **kwargs)
-
-    def predict(self, x=None, *args, **kwargs):
-        self._check_python_texts(x)
-        return super().predict(x, *args, **kwargs)
-
-    def _check_python_texts(self, x):
+    def _check_inputs(self, x):
         """Rejects empty Python strings before keras-hub's `tf.data` pipeline
         tokenizes them (inside the pipeline they cannot be reported)."""
-        if self.preprocessor is None:
-            return
         for segment in x if isinstance(x, tuple) else (x,):
             if is_python_text(segment):
                 check_texts(segment)
 
-    def classify(self, texts, batch_size=32):
+    def classify(self, texts, batch_size=32, on_overflow="warn"):
         """Classifies texts and returns label names with probabilities.
+
+        A text longer than the preprocessor's `sequence_length` (in tokens,
+        `[CLS]` and `[SEP]` included) is read up to that length only; what
+        is done about it is `on_overflow`'s choice.
 
         Args:
             texts: a string or a list of strings (none empty).
-            batch_size: batch size of the forward passes.
+            batch_size: batch size of the forward passes (a positive integer).
+            on_overflow: for texts longer than the model takes: `"warn"`
+                (cut them, with one `UserWarning` naming the longest one's
+                length and the limit), `"truncate"` (cut them silently) or
+                `"error"` (raise a `ValueError`); see
+                `applications.common.texts`.
 
         Returns:
             `(labels, probabilities)`: for a list, a list of B label names and
@@ -112,8 +107,10 @@ class TextClassifier(
             string, one label name and a (C,) array.
 
         Raises:
-            ValueError: if there is no preprocessor, or a text is empty.
-            TypeError: if a text is not a string.
+            ValueError: if there is no preprocessor, a text is empty, for a
+                `batch_size` below 1, another `on_overflow`, or with
+                `on_overflow="error"` a text that is too long.
+            TypeError: if a text is not a string, or `batch_size` no integer.
         """
         if self.preprocessor is None:
             raise ValueError(
@@ -122,4 +119,5 @@ class TextClassifier(
             )
         single = isinstance(texts, str)
         texts = check_texts(texts)
+        self.preprocessor.check_lengths(texts, on_overflow)
         return self._labels_and_probabilities(texts, batch_size, single)

@@ -13,7 +13,6 @@
 from applications.common import training
 from applications.common.config import (
     ClassificationTrainingConfig,
-    check_range,
     option,
     training_config,
 )
@@ -31,6 +30,7 @@ DATASETS = ("mr",)
         "share of the data used to pick the best epoch (0: none; train all "
         "--epochs and keep the last weights)",
         "split",
+        "[0, 1)",
     ),
 )
 class TextClassifierTrainingConfig(ClassificationTrainingConfig):
@@ -71,7 +71,12 @@ class TextClassifierTrainingConfig(ClassificationTrainingConfig):
         "../shared/data/classification if present, else download)",
         "data",
     )
-    vocabulary_size: int = option(8000, "the largest vocabulary", "model")
+    vocabulary_size: int = option(
+        8000,
+        "the largest vocabulary (more than its 4 reserved tokens)",
+        "model",
+        "[5, inf)",
+    )
     vocabulary_type: str = option(
         "wordpiece",
         "WordPiece subwords, or whole words with rare ones as [UNK]",
@@ -79,10 +84,10 @@ class TextClassifierTrainingConfig(ClassificationTrainingConfig):
         choices=("wordpiece", "word"),
     )
     sequence_length: int = option(
-        64, "tokens per text, [CLS] and [SEP] included", "model"
+        64, "tokens per text, [CLS] and [SEP] included", "model", "[3, inf)"
     )
     token_dropout: float = option(
-        0.0, "rate of dropping whole token vectors during training", "model"
+        0.0, "rate of dropping whole token vectors during training", "model", "[0, 1)"
     )
     position: str = option(
         "learned", "position encoding", "model", choices=("learned", "sinusoidal")
@@ -102,6 +107,7 @@ class TextClassifierTrainingConfig(ClassificationTrainingConfig):
         "share of the teacher's probabilities in the training targets (the "
         "rest is the one-hot label)",
         "training",
+        "[0, 1]",
     )
 
     def __post_init__(self):
@@ -112,8 +118,6 @@ class TextClassifierTrainingConfig(ClassificationTrainingConfig):
                 f"(--dataset). Received: data={self.data!r}, "
                 f"dataset={self.dataset!r}"
             )
-        check_range(self, "teacher_weight", 0.0, 1.0, high_open=False)
-        check_range(self, "token_dropout", 0.0, 1.0)
 
 
 def train(config, command=None):

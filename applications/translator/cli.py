@@ -18,10 +18,12 @@ from applications.cli import command
 from applications.cli.options import (
     add_batch_size_argument,
     add_config_arguments,
+    add_overflow_argument,
     add_preset_argument,
     run_training,
     texts_from_arguments,
 )
+from applications.common.checks import argument_type
 from applications.translator.training import TranslatorTrainingConfig
 
 PRESETS_MODULE = "applications.translator.backbone"
@@ -45,7 +47,10 @@ def train_translator(args, argv):
 
 def _add_num_beams_argument(parser):
     parser.add_argument(
-        "--num-beams", type=int, default=1, help="1: greedy; K > 1: beam search"
+        "--num-beams",
+        type=argument_type(int, "[1, inf)"),
+        default=1,
+        help="1: greedy; K > 1: beam search",
     )
 
 
@@ -54,8 +59,14 @@ def add_translate_arguments(parser):
     parser.add_argument("texts", nargs="*", metavar="TEXT", help="texts to translate")
     parser.add_argument("--file", help="also translate each line of this UTF-8 file")
     _add_num_beams_argument(parser)
-    parser.add_argument("--max-length", type=int, help="longest translation in tokens")
+    parser.add_argument(
+        "--max-length",
+        type=argument_type(int, "[2, inf)"),
+        help="longest translation in tokens, [START] included (at most the "
+        "preset's positions)",
+    )
     add_batch_size_argument(parser)
+    add_overflow_argument(parser)
 
 
 @command("translate", arguments=add_translate_arguments)
@@ -70,6 +81,7 @@ def translate(args, argv):
         num_beams=args.num_beams,
         max_length=args.max_length,
         batch_size=args.batch_size,
+        on_overflow=args.on_overflow,
     )
     for translation in translations:
         print(translation)

@@ -9,7 +9,7 @@ import keras_hub
 import numpy as np
 
 from applications.common.presets import PresetMixin
-from applications.common.texts import check_texts
+from applications.common.texts import check_lengths, check_texts
 from applications.translator.backbone import TranslatorBackbone
 from applications.translator.tokenizer import TranslatorTokenizer
 from keras_attention.api_export import keras_attention_export
@@ -181,6 +181,10 @@ class TranslatorPreprocessor(PresetMixin, keras_hub.models.Seq2SeqLMPreprocessor
             dict of `"encoder_token_ids"`, `"encoder_padding_mask"` (B, S),
             `"decoder_token_ids"`, `"decoder_padding_mask"` (B, T); the
             target starts with `[START]` and has no `[END]`.
+
+        Raises:
+            ValueError: (for Python strings) when a prefix with `[START]`
+                leaves no position of the T to generate: it would be cut.
         """
         import tensorflow as tf
 
@@ -197,6 +201,7 @@ class TranslatorPreprocessor(PresetMixin, keras_hub.models.Seq2SeqLMPreprocessor
                 prefixes = [""] * len(sources)
             elif isinstance(prefixes, str):
                 prefixes = [prefixes]
+            self.check_prefixes(prefixes, sequence_length)
         elif prefixes is None:
             prefixes = tf.fill(tf.shape(sources), "")
         encoder_token_ids, encoder_padding_mask = self.encoder_packer(
@@ -214,6 +219,49 @@ class TranslatorPreprocessor(PresetMixin, keras_hub.models.Seq2SeqLMPreprocessor
             "decoder_padding_mask": decoder_padding_mask,
         }
         return _to_numpy(x) if eager else x
+
+    def check_lengths(self, sources, on_overflow="warn", name="texts"):
+        """Applies `on_overflow` to sources longer than
+        `encoder_sequence_length` tokens (`[START]` and `[END]` included);
+        see `applications.common.texts.check_lengths`.
+
+        Returns:
+            list of int: each source's length in tokens.
+        """
+        return check_lengths(
+            self.tokenizer, sources, self.encoder_sequence_length, 2, on_overflow, name
+        )
+
+    def check_prefixes(self, prefixes, sequence_length=None):
+        """Checks that target prefixes leave room to generate.
+
+        Args:
+            prefixes: list of str (`""`: no prefix).
+            sequence_length: the padded target length T (default
+                `decoder_sequence_length`).
+
+        Raises:
+            TypeError: for a prefix that is not a string.
+            ValueError: for a prefix whose tokens and `[START]` fill T
+                positions or more (it would be cut, nothing generated).
+        """
+        length = sequence_length or self.decoder_sequence_length
+        for index, prefix in enumerate(prefixes):
+            if not isinstance(prefix, (str, bytes)):
+                raise TypeError(
+                    "`decoder_text` must hold strings (target prefixes). "
+                    f"Received {type(prefix).__name__} {prefix!r:.80} at index {index}."
+                )
+        counts = [len(ids) + 1 for ids in self.decoder_tokenizer(list(prefixes))]
+        for index, count in enumerate(counts):
+            if count >= length:
+                raise ValueError(
+                    f"`decoder_text[{index}]`, a target prefix, has {count - 1} "
+                    f"tokens: with [START] it fills {count} of the {length} "
+                    "positions of the translation (`max_length`, default "
+                    "`decoder_sequence_length`), leaving none to generate. "
+                    f"Expected a prefix of at most {length - 2} tokens."
+                )
 
     def generate_postprocess(self, x):
         """Turns generated target ids into strings (special tokens removed).

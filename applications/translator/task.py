@@ -7,8 +7,9 @@ import keras
 import keras_hub
 from keras import ops
 
+from applications.common.checks import check_number
 from applications.common.presets import PresetMixin
-from applications.common.texts import check_texts
+from applications.common.texts import check_texts, is_python_text
 from applications.translator.backbone import TranslatorBackbone
 from applications.translator.preprocessor import TranslatorPreprocessor
 from keras_attention.api_export import keras_attention_export
@@ -157,8 +158,73 @@ class Translator(PresetMixin, keras_hub.models.Seq2SeqLM):
             "decoder_padding_mask": decoder_padding_mask,
         }
 
-    def translate(self, texts, num_beams=1, max_length=None, batch_size=32):
+    def generate(
+        self,
+        inputs,
+        max_length=None,
+        stop_token_ids="auto",
+        strip_prompt=False,
+        on_overflow="warn",
+    ):
+        """Generates translations; see `keras_hub.models.Seq2SeqLM.generate`.
+
+        Checked first, so that nothing is cut or clamped without a word:
+        `max_length` must leave room for `[START]` and a token and fit the
+        backbone's positions; a target prefix (`inputs["decoder_text"]`)
+        must leave room to generate; a source longer than the
+        preprocessor's `encoder_sequence_length` follows `on_overflow` (see
+        `translate`). Without a preprocessor, token-id inputs must fit the
+        backbone's positions.
+
+        Raises:
+            ValueError, TypeError: for a `max_length`, prefix or input that
+                does not fit (see above).
+        """
+        self._check_generate(inputs, max_length, on_overflow)
+        return super().generate(
+            inputs,
+            max_length=max_length,
+            stop_token_ids=stop_token_ids,
+            strip_prompt=strip_prompt,
+        )
+
+    def _check_generate(self, inputs, max_length, on_overflow):
+        positions = self.backbone.max_sequence_length
+        check_number(
+            max_length,
+            "max_length",
+            f"[2, {positions}]",
+            integer=True,
+            optional=True,
+            shown=f"`max_length` (the longest translation in tokens, [START] "
+            f"included; at most the backbone's max_sequence_length={positions})",
+        )
+        if self.preprocessor is None:
+            if isinstance(inputs, dict):
+                for key in ("encoder_token_ids", "decoder_token_ids"):
+                    shape = getattr(inputs.get(key), "shape", None)
+                    if shape is not None and shape[-1] is not None:
+                        check_number(
+                            int(shape[-1]),
+                            f"inputs['{key}'].shape[-1]",
+                            f"[1, {positions}]",
+                            integer=True,
+                            shown=f"`inputs['{key}']` (its length, at most the "
+                            f"backbone's max_sequence_length={positions})",
+                        )
+            return
+        sources = inputs["encoder_text"] if isinstance(inputs, dict) else inputs
+        if is_python_text(sources):
+            self.preprocessor.check_lengths(check_texts(sources), on_overflow)
+
+    def translate(
+        self, texts, num_beams=1, max_length=None, batch_size=32, on_overflow="warn"
+    ):
         """Translates sentences with cached greedy or beam-search decoding.
+
+        A source longer than the preprocessor's `encoder_sequence_length`
+        (in tokens, `[START]` and `[END]` included) is read up to that
+        length only; what is done about it is `on_overflow`'s choice.
 
         Args:
             texts: a string or a list of strings (none empty).
@@ -166,28 +232,38 @@ class Translator(PresetMixin, keras_hub.models.Seq2SeqLM):
                 more for beam search with that many beams
                 (`keras_hub.samplers.BeamSampler`).
             max_length: the longest translation in tokens, `[START]`
-                included (default: the preprocessor's
+                included: an integer from 2 to the backbone's
+                `max_sequence_length` (default: the preprocessor's
                 `decoder_sequence_length`).
-            batch_size: sentences decoded together.
+            batch_size: sentences decoded together (a positive integer).
+            on_overflow: for sources longer than the model takes: `"warn"`
+                (cut them, with one `UserWarning` per call naming the
+                longest one's length and the limit), `"truncate"` (cut
+                them silently) or `"error"` (raise a `ValueError`); see
+                `applications.common.texts`.
 
         Returns:
             The translation (a string) of a string, or a list of them.
 
         Raises:
-            ValueError: without a preprocessor, for empty texts, or a
-                `num_beams` below 1.
+            ValueError: without a preprocessor, for empty texts, a
+                `num_beams` or `batch_size` below 1, a `max_length` outside
+                [2, max_sequence_length], another `on_overflow`, or with
+                `on_overflow="error"` a source that is too long.
+            TypeError: for a text that is no string, or a number argument
+                that is no integer.
         """
         if self.preprocessor is None:
             raise ValueError(
                 "`translate()` needs a preprocessor to tokenize strings. "
                 "Received a Translator with preprocessor=None."
             )
-        if not isinstance(num_beams, int) or num_beams < 1:
-            raise ValueError(
-                f"`num_beams` must be a positive integer. Received: {num_beams!r}"
-            )
+        check_number(num_beams, "num_beams", "[1, inf)", integer=True)
+        check_number(batch_size, "batch_size", "[1, inf)", integer=True)
         single = isinstance(texts, str)
         texts = check_texts(texts)
+        # Checked once for all the batches: one warning per call.
+        self._check_generate(texts, max_length, on_overflow)
         compiled_sampler, compiled_function = self.sampler, self.generate_function
         if num_beams not in self._generate_functions:
             self._generate_functions[num_beams] = (
@@ -203,7 +279,9 @@ class Translator(PresetMixin, keras_hub.models.Seq2SeqLM):
             translations = []
             for start in range(0, len(texts), batch_size):
                 translations += self.generate(
-                    texts[start : start + batch_size], max_length=max_length
+                    texts[start : start + batch_size],
+                    max_length=max_length,
+                    on_overflow="truncate",  # checked above
                 )
             self._generate_functions[num_beams] = (
                 self.sampler,

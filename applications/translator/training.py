@@ -17,7 +17,6 @@ from pathlib import Path
 from applications.common import training
 from applications.common.config import (
     TransformerTrainingConfig,
-    check_range,
     option,
     training_config,
 )
@@ -33,18 +32,22 @@ _ARCHITECTURE_KEYS = (
 
 
 @training_config(
-    num_layers=option(2, "encoder and decoder layers (blocks, or GRU layers)", "model"),
+    num_layers=option(
+        2, "encoder and decoder layers (blocks, or GRU layers)", "model", "[1, inf)"
+    ),
     batch_size=64,
     patience=3,
     validation_fraction=option(
         0.05,
         "share of the distinct source sentences used to pick the best epoch",
         "split",
+        "[0, 1)",
     ),
     test_fraction=option(
         0.1,
         "share of the distinct source sentences held out for BLEU/chrF (0: none)",
         "split",
+        "[0, 1)",
     ),
 )
 class TranslatorTrainingConfig(TransformerTrainingConfig):
@@ -68,28 +71,41 @@ class TranslatorTrainingConfig(TransformerTrainingConfig):
         "model configuration and vocabularies are learned from --data",
     )
     reverse: bool = option(False, "translate column 2 into column 1", "data")
-    max_pairs: int | None = option(None, "read only the first N pairs", "data")
+    max_pairs: int | None = option(
+        None, "read only the first N pairs", "data", "[1, inf)"
+    )
     test_output: str | None = option(
         None, "also write the held-out test pairs to this TSV (for `evaluate`)", "data"
     )
     architecture: str = option(
         "transformer", "encoder-decoder", "model", choices=ARCHITECTURES
     )
-    source_vocabulary_size: int = option(6000, "the largest source vocabulary", "model")
-    target_vocabulary_size: int = option(4000, "the largest target vocabulary", "model")
+    source_vocabulary_size: int = option(
+        6000, "the largest source vocabulary", "model", "[5, inf)"
+    )
+    target_vocabulary_size: int = option(
+        4000, "the largest target vocabulary", "model", "[5, inf)"
+    )
     shared_vocabulary: bool = option(
         False,
         "one vocabulary (of --target-vocabulary-size) and embedding for both",
         "model",
     )
-    sequence_length: int = option(32, "tokens per sentence, both sides", "model")
+    sequence_length: int = option(
+        32,
+        "tokens per sentence, both sides, [START] and [END] included",
+        "model",
+        "[3, inf)",
+    )
     position: str = option(
         "learned", "position encoding", "model", choices=("learned", "sinusoidal")
     )
     normalize_first: bool = option(
         False, "pre-LN Transformer blocks (the paper's are post-LN)", "model"
     )
-    warmup_steps: int = option(500, "linear warmup, then cosine decay", "training")
+    warmup_steps: int = option(
+        500, "linear warmup, then cosine decay", "training", "[0, inf)"
+    )
 
     def __post_init__(self):
         super().__post_init__()
@@ -97,8 +113,6 @@ class TranslatorTrainingConfig(TransformerTrainingConfig):
             raise ValueError(
                 "`data` (--data) must be a TSV of sentence pairs. Received: None"
             )
-        check_range(self, "warmup_steps", 0)
-        check_range(self, "sequence_length", 2)
 
 
 def train(config, command=None):
@@ -119,12 +133,12 @@ def train(config, command=None):
     from applications.translator.task import Translator
 
     run = training.TrainingRun(config, command, backbone_cls=TranslatorBackbone)
+    architecture = architecture_preset_config(config.preset)  # a bad name fails now
     sources, targets = load_translation_pairs(
         config.data, max_pairs=config.max_pairs, reverse=config.reverse
     )
     splits = split_pairs_by_source(sources, targets, **config.split_options())
     train_split, validation, test = splits
-    architecture = architecture_preset_config(config.preset)
     if config.preset and architecture is None:
         translator = Translator.from_preset(config.preset)
     else:

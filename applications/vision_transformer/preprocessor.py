@@ -14,6 +14,17 @@ dtype: integer images are divided by `max_value` (255), float images are
 taken as already in [0, 1]. The base class's `scale` and `offset` are then
 applied to both, e.g. `scale=2.0, offset=-1.0` for [-1, 1] inputs.
 
+One rule decides which images are accepted (`check_images`), shared by
+`VisionTransformer.fit`, `evaluate`, `predict` and `classify`, the converter
+itself and `keras-attention classify-image`:
+
+- uint8 (or another integer type) with values in [0, `max_value`], the
+  brightest pixel above 16 (images whose values stop at 16 or below use
+  another scale, e.g. scikit-learn's 0-16 digits or 0/1 masks, and would be
+  read as nearly black);
+- float with finite values in [0, 1];
+- never booleans; at least one image, of the model's size and channels.
+
 Inside `tf.data` (how keras-hub tasks run preprocessing in `fit()`,
 `predict()` and `evaluate()`) the inputs are `tf` tensors and the converter
 uses TensorFlow ops; called eagerly on numpy or backend tensors it uses
@@ -48,6 +59,10 @@ def check_image_shape(shape, image_size, num_channels):
     """
     shape = tuple(None if d is None else int(d) for d in shape)
     expected = (*image_size, num_channels)
+    if len(shape) == 4 and shape[0] == 0:
+        raise ValueError(
+            f"Expected at least one image. Received: an empty batch, shape={shape}."
+        )
     # Gray images without a channel axis: (H, W) or (B, H, W).
     missing_channels = (
         num_channels == 1 and len(shape) in (2, 3) and shape[-2:] == tuple(image_size)
@@ -79,9 +94,106 @@ def check_image_shape(shape, image_size, num_channels):
         )
 
 
+# Integer images whose brightest pixel is at most this are on another scale
+# than 0-`max_value` (scikit-learn's digits: 0-16; masks: 0-1).
+LOW_SCALE_MAXIMUM = 16
+
+
+def check_images(images, image_size, num_channels, max_value=255):
+    """Checks images against the one rule of the module docstring.
+
+    Args:
+        images: (B, H, W, C) or (H, W, C) images: a numpy array, a list of
+            arrays, or an eager tensor.
+        image_size: the expected (H, W).
+        num_channels: the expected C.
+        max_value: the largest value of integer images (255 for uint8).
+
+    Returns:
+        The images as a numpy array.
+
+    Raises:
+        TypeError: for boolean or non-numeric images.
+        ValueError: for an empty batch, another shape, NaN or infinite
+            values, or values outside the range of their dtype's scale.
+    """
+    if isinstance(images, (list, tuple)):
+        if not images:
+            raise ValueError(
+                "Expected at least one image. Received: an empty list of images."
+            )
+        images = np.asarray(images)
+    if not hasattr(images, "shape") or not hasattr(images, "dtype"):
+        raise TypeError(
+            f"Expected images as an array or tensor. Received: {type(images).__name__}"
+        )
+    images = np.asarray(keras.ops.convert_to_numpy(images))
+    check_image_shape(images.shape, image_size, num_channels)
+    kind = images.dtype.kind
+    expected = f"Expected uint8 images in 0-{max_value:g} or float images in [0, 1]"
+    if kind == "b":
+        raise TypeError(
+            f"Boolean images have no gray levels. {expected}, e.g. "
+            "`images.astype('float32')` for a 0/1 mask. Received: dtype bool"
+        )
+    if kind not in ("u", "i", "f"):
+        raise TypeError(
+            f"Expected numeric images. {expected}. Received: dtype {images.dtype}"
+        )
+    if kind == "f":
+        bad = int(np.size(images) - np.count_nonzero(np.isfinite(images)))
+        if bad:
+            raise ValueError(
+                f"Images must hold finite values. Received: {bad} NaN or "
+                f"infinite value(s) among {images.size}."
+            )
+        low, high = float(images.min()), float(images.max())
+        if low < 0.0 or high > 1.0:
+            scale = 16 if high <= LOW_SCALE_MAXIMUM else max_value
+            raise ValueError(
+                "Float images must be in [0, 1] (or pass uint8 images in "
+                f"0-{max_value:g}). Received: values from {low:g} to {high:g}; "
+                f"for gray levels 0-{scale:g}, pass `images / {scale:g}`."
+            )
+        return images
+    low, high = int(images.min()), int(images.max())
+    if low < 0 or high > max_value:
+        raise ValueError(
+            f"Integer images must hold values in [0, {max_value:g}] "
+            f"(`max_value`). Received: values from {low} to {high} (dtype "
+            f"{images.dtype})."
+        )
+    if 0 < high <= LOW_SCALE_MAXIMUM < max_value:
+        raise ValueError(
+            f"Integer images are read on a 0-{max_value:g} scale, but these "
+            f"reach only {high}: they look like another scale (gray levels "
+            "0-16, a 0/1 mask) and would be read as nearly black. Pass floats "
+            "in [0, 1] instead, e.g. `images / 16` for gray levels 0-16. "
+            f"Received: values from {low} to {high} (dtype {images.dtype})."
+        )
+    return images
+
+
 def _is_integer_dtype(dtype):
     dtype = keras.backend.standardize_dtype(dtype)
     return "int" in dtype or dtype == "bool"
+
+
+def _executing_eagerly():
+    tf = sys.modules.get("tensorflow")
+    return tf is None or tf.executing_eagerly()
+
+
+def is_eager_images(x):
+    """Whether `x` is an array, list or tensor (of images) whose values can
+    be checked now: not a `tf.data.Dataset`, not inside a `tf.data` graph."""
+    if not _executing_eagerly():
+        return False
+    return (
+        isinstance(x, (np.ndarray, list, tuple))
+        or keras.ops.is_tensor(x)
+        or _is_tf_tensor(x)
+    )
 
 
 def _is_tf_tensor(x):
@@ -102,7 +214,8 @@ class VisionTransformerImageConverter(PresetMixin, keras_hub.layers.ImageConvert
 
     Images are never resized: a wrong size or channel count raises a
     `ValueError` (see the module docstring for why this differs from
-    keras-hub's `ImageConverter`).
+    keras-hub's `ImageConverter`). Called eagerly, the values are checked
+    too (`check_images`); inside a `tf.data` graph only the shape is.
 
     Args:
         image_size: (H, W) the backbone expects (an int for square images).
@@ -162,6 +275,12 @@ class VisionTransformerImageConverter(PresetMixin, keras_hub.layers.ImageConvert
         self.num_channels = num_channels
         self.max_value = max_value
 
+    def __call__(self, inputs, *args, **kwargs):
+        # Checked before Keras' `__call__`, which would wrap the error.
+        if is_eager_images(inputs):
+            self.check_images(inputs)
+        return super().__call__(inputs, *args, **kwargs)
+
     def call(self, inputs):
         if isinstance(inputs, (list, tuple)):
             inputs = np.asarray(inputs)
@@ -170,7 +289,10 @@ class VisionTransformerImageConverter(PresetMixin, keras_hub.layers.ImageConvert
                 "Expected images as an array or tensor. Received: "
                 f"{type(inputs).__name__}"
             )
-        check_image_shape(inputs.shape, self.image_size, self.num_channels)
+        if not _executing_eagerly():  # inside a `tf.data` graph
+            check_image_shape(inputs.shape, self.image_size, self.num_channels)
+        else:
+            self.check_images(inputs)
         rescale = 1.0 / self.max_value if _is_integer_dtype(inputs.dtype) else None
         factors = [
             (rescale, "multiply"),
@@ -192,6 +314,17 @@ class VisionTransformerImageConverter(PresetMixin, keras_hub.layers.ImageConvert
                 value = ops.convert_to_tensor(value, dtype=self.compute_dtype)
                 x = ops.multiply(x, value) if op == "multiply" else ops.add(x, value)
         return x
+
+    def check_images(self, images):
+        """Checks images against the rule of the module docstring.
+
+        Returns:
+            The images as a numpy array.
+
+        Raises:
+            TypeError, ValueError: see `check_images`.
+        """
+        return check_images(images, self.image_size, self.num_channels, self.max_value)
 
     def get_config(self):
         config = super().get_config()
@@ -241,6 +374,24 @@ class VisionTransformerPreprocessor(
                 f"Received: {type(image_converter).__name__}"
             )
         super().__init__(image_converter=image_converter, **kwargs)
+
+    def __call__(self, x, *args, **kwargs):
+        # Checked before Keras' `__call__`, which would wrap the error.
+        if is_eager_images(x):
+            self.check_images(x)
+        return super().__call__(x, *args, **kwargs)
+
+    def check_images(self, images):
+        """Checks images as the converter reads them (see `check_images`);
+        the task's `fit`, `evaluate`, `predict` and `classify` call it on
+        arrays before `tf.data` takes them.
+
+        Returns:
+            The images as a numpy array (unchanged without a converter).
+        """
+        if self.image_converter is None:
+            return images
+        return self.image_converter.check_images(images)
 
     @property
     def num_channels(self):

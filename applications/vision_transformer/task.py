@@ -6,14 +6,13 @@ N patches, E `hidden_dim`, K classes.
 
 import keras
 import keras_hub
-import numpy as np
 
 from applications.common.classification import ClassificationTaskMixin
 from applications.common.presets import PresetMixin
 from applications.vision_transformer.backbone import VisionTransformerBackbone
 from applications.vision_transformer.preprocessor import (
     VisionTransformerPreprocessor,
-    check_image_shape,
+    is_eager_images,
 )
 from keras_attention.api_export import keras_attention_export
 
@@ -84,6 +83,13 @@ class VisionTransformer(
                 f"{received}, backbone {expected}"
             )
 
+    def _check_inputs(self, x):
+        """Checks arrays of images against the preprocessor's rule (see
+        `VisionTransformerPreprocessor.check_images`) before `tf.data` takes
+        them; a `tf.data.Dataset` is checked by shape only, in the pipeline."""
+        if is_eager_images(x):
+            self.preprocessor.check_images(x)
+
     def default_optimizer(self):
         """AdamW with learning rate 1e-3 and weight decay 0.05 (from scratch)."""
         return keras.optimizers.AdamW(learning_rate=1e-3, weight_decay=0.05)
@@ -93,8 +99,9 @@ class VisionTransformer(
 
         Args:
             images: a (B, H, W, C) batch or one (H, W, C) image (a numpy array
-                or a list of arrays): uint8 (0-255) or float in [0, 1].
-            batch_size: batch size of the forward passes.
+                or a list of arrays): uint8 (0-255) or float in [0, 1], as
+                `VisionTransformerPreprocessor.check_images` accepts them.
+            batch_size: batch size of the forward passes (a positive integer).
 
         Returns:
             `(labels, probabilities)`: for a batch, a list of B label names
@@ -102,26 +109,18 @@ class VisionTransformer(
             image, one label name and a (K,) array.
 
         Raises:
-            ValueError: if there is no preprocessor, for images of the wrong
-                size or channel count, or float images outside [0, 1].
+            ValueError: if there is no preprocessor, for an empty batch,
+                images of the wrong size or channel count, or values the
+                preprocessor's rule refuses (float images outside [0, 1] or
+                not finite, integer images outside 0-255 or on a 0-16 scale).
+            TypeError: for boolean or non-numeric images.
         """
         if self.preprocessor is None:
             raise ValueError(
                 "`classify()` needs a preprocessor to check and rescale the "
                 "images. Received a VisionTransformer with preprocessor=None."
             )
-        images = np.asarray(images)
-        converter = self.preprocessor.image_converter
-        check_image_shape(images.shape, converter.image_size, converter.num_channels)
-        if images.dtype.kind == "f" and images.size:
-            low, high = float(images.min()), float(images.max())
-            if low < 0.0 or high > 1.0:
-                raise ValueError(
-                    "Float images must be in [0, 1] (or pass uint8 images in "
-                    f"0-255). Received: values from {low:g} to {high:g}."
-                )
-        elif images.dtype.kind not in ("u", "i", "b", "f"):
-            raise TypeError(f"Expected numeric images. Received: dtype {images.dtype}")
+        images = self.preprocessor.check_images(images)
         single = images.ndim == 3
         if single:
             images = images[None]  # (1, H, W, C)

@@ -14,11 +14,10 @@ scikit-learn's 8x8 digits (shipped in its wheel, offline); the
 from applications.common import training
 from applications.common.config import (
     ClassificationTrainingConfig,
-    check_range,
     option,
     training_config,
 )
-from applications.data.images import IMAGE_DATASETS
+from applications.data.images import IMAGE_DATASETS, IMAGE_SHAPES
 
 # Data set -> the default patch side P.
 DEFAULT_PATCH_SIZES = {
@@ -35,13 +34,14 @@ DEFAULT_PATCH_SIZES = {
     learning_rate=2e-3,
     weight_decay=0.05,
     validation_fraction=option(
-        0.1, "share of the training data used to pick the best epoch", "split"
+        0.1, "share of the training data used to pick the best epoch", "split", "[0, 1)"
     ),
     test_fraction=option(
         0.2,
         "digits only: share held out for testing (the keras.datasets sets use "
         "their official test set)",
         "split",
+        "[0, 1)",
     ),
     num_layers=4,
     hidden_dim=64,
@@ -64,18 +64,29 @@ class VisionTransformerTrainingConfig(ClassificationTrainingConfig):
         choices=sorted(IMAGE_DATASETS),
     )
     patch_size: int | None = option(
-        None, "patch side P (default: 2 for digits, 4 for the others)", "model"
+        None,
+        "patch side P, dividing the image sides (default: 2 for digits, 4 for "
+        "the others)",
+        "model",
+        "[1, inf)",
     )
     warmup_epochs: int = option(
-        5, "linear warmup before the cosine decay of the learning rate", "training"
+        5,
+        "linear warmup before the cosine decay of the learning rate",
+        "training",
+        "[0, inf)",
     )
     shift: int = option(
-        1, "augmentation: random shifts of up to this many pixels (0: none)", "training"
+        1,
+        "augmentation: random shifts of up to this many pixels (0: none)",
+        "training",
+        "[0, inf)",
     )
     rotation: float = option(
         0.0,
         "augmentation: random rotations of up to this many degrees (0: none)",
         "training",
+        "[0, 180]",
     )
     flip: bool = option(
         False, "augmentation: random horizontal flips (not for digits)", "training"
@@ -89,20 +100,18 @@ class VisionTransformerTrainingConfig(ClassificationTrainingConfig):
     )
 
     def __post_init__(self):
-        super().__post_init__()
-        if self.dataset not in IMAGE_DATASETS:
+        if self.dataset is None:
             raise ValueError(
                 f"`dataset` (--dataset) must be one of {sorted(IMAGE_DATASETS)}. "
-                f"Received: dataset={self.dataset!r}"
+                "Received: dataset=None"
             )
-        check_range(self, "patch_size", 1, optional=True)
-        check_range(self, "warmup_epochs", 0)
-        check_range(self, "shift", 0)
-        check_range(self, "rotation", 0.0)
-        if self.monitor not in ("loss", "accuracy"):
+        super().__post_init__()
+        height, width, _ = IMAGE_SHAPES[self.dataset]
+        patch_size = self.patch_size or DEFAULT_PATCH_SIZES[self.dataset]
+        if height % patch_size or width % patch_size:
             raise ValueError(
-                "`monitor` (--monitor) must be 'loss' or 'accuracy'. "
-                f"Received: monitor={self.monitor!r}"
+                f"`patch_size` (--patch-size) must divide the {height}x{width} "
+                f"images of {self.dataset}. Received: patch_size={patch_size}"
             )
 
 

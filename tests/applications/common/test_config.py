@@ -41,19 +41,23 @@ def test_an_unknown_default_name_is_a_type_error():
 
 
 @pytest.mark.parametrize(
-    "kwargs, message",
+    "kwargs, error, message",
     [
-        ({"epochs": 0}, r"`epochs` \(--epochs\) must be in \[1, inf\)"),
-        ({"learning_rate": -1e-3}, r"`learning_rate` .* must be in \(0.0, inf\)"),
-        ({"patience": -1}, r"`patience` .* or None. Received: patience=-1"),
-        ({"dropout": 1.5}, r"`dropout` \(--dropout\) must be in \[0.0, 1.0\)"),
-        ({"validation_fraction": 1.0}, r"`validation_fraction` .* \[0.0, 1.0\)"),
-        ({"batch_size": "32"}, r"`batch_size` .* Received: batch_size='32'"),
-        ({"verbose": 3}, r"`verbose` \(--verbose\) must be 0, 1 or 2"),
+        ({"epochs": 0}, ValueError,
+         r"`epochs` \(--epochs\) must be an integer in \[1, inf\)"),
+        ({"learning_rate": -1e-3}, ValueError, r"`learning_rate` .* in \(0, inf\)"),
+        ({"patience": -1}, ValueError, r"`patience` .* or None. Received: patience=-1"),
+        ({"dropout": 1.5}, ValueError,
+         r"`dropout` \(--dropout\) must be a number in \[0, 1\)"),
+        ({"validation_fraction": 1.0}, ValueError,
+         r"`validation_fraction` .* \[0, 1\)"),
+        ({"batch_size": "32"}, TypeError, r"`batch_size` .* Received: batch_size='32'"),
+        ({"verbose": 3}, ValueError,
+         r"`verbose` \(--verbose\) must be one of \(0, 1, 2\)"),
     ],
-)
-def test_bad_values_name_the_field_and_its_flag(kwargs, message):
-    with pytest.raises(ValueError, match=message):
+)  # fmt: skip
+def test_bad_values_name_the_field_and_its_flag(kwargs, error, message):
+    with pytest.raises(error, match=message):
         TinyConfig(**kwargs)
 
 

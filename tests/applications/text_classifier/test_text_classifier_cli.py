@@ -107,8 +107,10 @@ def test_teacher_weight_outside_zero_one_is_reported(tmp_path, capsys):
     command = ["train", "classifier", "--data", str(_write_tsv(tmp_path)),
                "--output", str(tmp_path / "out"), "--teacher", "naive-bayes",
                "--teacher-weight", "1.5"]  # fmt: skip
-    assert main(command) == 1
-    assert "`teacher_weight` (--teacher-weight) must be in [0.0, 1.0]" in (
+    with pytest.raises(SystemExit) as exit:  # argparse checks the option's bounds
+        main(command)
+    assert exit.value.code == 2
+    assert "argument --teacher-weight: must be a number in [0, 1]. Received: 1.5" in (
         capsys.readouterr().err
     )
 
