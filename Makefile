@@ -3,7 +3,9 @@
 
 VENV ?= .venv
 PYTHON ?= python3
-BACKENDS ?= tensorflow jax torch
+# The slowest first, so that two at a time finish together.
+BACKENDS ?= jax tensorflow torch
+TEST_JOBS ?= 2
 # The CPU build of PyTorch; an unpinned torch pulls several GB of CUDA packages.
 TORCH ?= torch==2.13.0
 PY := $(VENV)/bin/python
@@ -22,16 +24,21 @@ setup: $(VENV)/.installed
 demo: setup
 	KERAS_BACKEND=$${KERAS_BACKEND:-jax} $(PY) examples/quickstart.py
 
-# The test suite, once per backend, each in its own process; then the
+# The test suite, once per backend, each in its own process, then the
 # distributed training tests on 8 simulated devices (JAX, which must see the
-# flag before it starts).
+# flag before it starts). TEST_JOBS runs at a time (the CI machine has 2 cores);
+# each run's output is printed whole when it ends.
 test: setup
-	@for backend in $(BACKENDS); do \
-		echo "=== KERAS_BACKEND=$$backend"; \
-		KERAS_BACKEND=$$backend $(PY) -m pytest -q -p no:cacheprovider || exit 1; \
-	done
+	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target \
+		$(addprefix test-,$(BACKENDS)) test-distributed
+
+test-%: setup
+	@echo "=== KERAS_BACKEND=$*"
+	@KERAS_BACKEND=$* $(PY) -m pytest -q -p no:cacheprovider
+
+test-distributed: setup
 	@echo "=== KERAS_BACKEND=jax on 8 simulated devices"
-	XLA_FLAGS=--xla_force_host_platform_device_count=8 KERAS_BACKEND=jax \
+	@XLA_FLAGS=--xla_force_host_platform_device_count=8 KERAS_BACKEND=jax \
 		$(PY) -m pytest -q -p no:cacheprovider tests/distributed
 
 lint: setup

@@ -28,12 +28,15 @@ MARKDOWN_PAGES = ["README.md"] + sorted(
 
 
 @pytest.mark.parametrize("page", MARKDOWN_PAGES)
-def test_markdown_code_blocks_run(page, monkeypatch):
+def test_markdown_code_blocks_run(page, monkeypatch, tmp_path):
     blocks = _python_blocks(REPO / page)
     if not blocks:
         pytest.skip(f"{page} has no python code blocks")
     # Pages set KERAS_BACKEND for the reader; the test keeps its own backend.
     monkeypatch.setattr(os, "environ", os.environ.copy())
+    # What a page saves lands in a directory of its own, not in the checkout
+    # (and not where a test run on another backend writes at the same time).
+    monkeypatch.chdir(tmp_path)
     namespace = {}
     for block in blocks:
         exec(compile(block, page, "exec"), namespace)
