@@ -76,8 +76,15 @@ def one_of(name, value, choices):
     return value
 
 
-def initializer(name, identifier):
-    """`keras.initializers.get(identifier)`, with a ValueError naming `name`."""
+def initializer(name, identifier, default):
+    """`keras.initializers.get(identifier)`, with a ValueError naming `name`.
+
+    None stands for `default` (the layer's default initializer), as Keras
+    layers take `kernel_initializer=None`, and as configs saved with None
+    hold it.
+    """
+    if identifier is None:
+        identifier = default
     try:
         result = keras.initializers.get(identifier)
     except (ValueError, TypeError) as error:
@@ -86,20 +93,21 @@ def initializer(name, identifier):
         cause = None
     if result is None:
         raise ValueError(
-            f"`{name}` must be a Keras initializer, its name or its config. "
-            f"Received: {name}={identifier!r}"
+            f"`{name}` must be a Keras initializer, its name or its config "
+            f"(None for the default, {default!r}). Received: {name}={identifier!r}"
         ) from cause
     return result
 
 
 def activation(name, identifier):
-    """`keras.activations.get(identifier)`, with a ValueError naming `name`."""
+    """`keras.activations.get(identifier)`, with a ValueError naming `name`.
+    None is the linear activation, as in Keras."""
     try:
         return keras.activations.get(identifier)
     except (ValueError, TypeError) as error:
         raise ValueError(
-            f"`{name}` must be a Keras activation, its name or a callable. "
-            f"Received: {name}={identifier!r}"
+            f"`{name}` must be a Keras activation, its name or a callable "
+            f"(None for linear). Received: {name}={identifier!r}"
         ) from error
 
 
@@ -144,15 +152,15 @@ def same_batch(**tensors):
         raise ValueError(f"{names} must have the same batch size. Received: {received}")
 
 
-def mask(name, value, expected, broadcast_batch=False):
+def mask(name, value, expected):
     """Checks a mask's dtype and shape.
 
     Args:
         name: the argument's name.
         value: the mask, or None (nothing to check).
-        expected: the expected shape, a tuple of ints or None (unknown).
-        broadcast_batch: whether the first axis may be 1 or missing (a mask
-            shared by the whole batch).
+        expected: the expected shape, a tuple of ints or None (unknown);
+            exact, for padding masks (see `attention_mask` for masks that
+            broadcast).
 
     Raises:
         TypeError: for a mask that is neither boolean nor integer (a float
@@ -170,26 +178,28 @@ def mask(name, value, expected, broadcast_batch=False):
             f"`{name} > 0`."
         )
     shape = _shape(value)
-    if broadcast_batch and len(shape) == len(expected) - 1:
-        shape = (1,) + shape
     matches = len(shape) == len(expected) and all(
-        None in (got, want)
-        or got == want
-        or (axis == 0 and broadcast_batch and got == 1)
-        for axis, (got, want) in enumerate(zip(shape, expected))
+        None in (got, want) or got == want for got, want in zip(shape, expected)
     )
     if not matches:
         described = tuple("?" if size is None else size for size in expected)
         raise ValueError(
-            f"`{name}` must have shape {described}"
-            + (" (the batch axis may be 1 or absent)" if broadcast_batch else "")
-            + f". Received: {name}.shape={_shape(value)}"
+            f"`{name}` must have shape {described}. "
+            f"Received: {name}.shape={_shape(value)}"
         )
 
 
-def broadcastable(name, x, target, target_name):
+def _described(shape):
+    return (
+        "("
+        + ", ".join("?" if n is None else str(n) for n in shape)
+        + (",)" if len(shape) == 1 else ")")
+    )
+
+
+def broadcastable(name, x, target, target_name, note=""):
     """Raises a ValueError unless `x` broadcasts to the shape `target`
-    (of at most as many axes, each equal or 1)."""
+    (of at most as many axes, each equal or 1); `note` ends the message."""
     shape, target = _shape(x), tuple(target)
     fits = len(shape) <= len(target) and all(
         None in (got, want) or got in (1, want)
@@ -197,9 +207,37 @@ def broadcastable(name, x, target, target_name):
     )
     if not fits:
         raise ValueError(
-            f"`{name}` must broadcast to {target_name} {target}. "
+            f"`{name}` must broadcast to {target_name} {_described(target)}{note}. "
             f"Received: {name}.shape={shape}"
         )
+
+
+def attention_mask(name, value, expected):
+    """Checks an attention mask: boolean or 0/1 integers (see `mask`), of
+    rank 2 or 3 and broadcastable to `expected`, the (B, T, S) shape of the
+    scores (a tuple of ints or None). So (B, T, S), (B, 1, S), (1, T, S),
+    (T, S) and (1, S) all pass, as they do in `merge_attention_masks`.
+
+    Raises:
+        TypeError: for a float mask.
+        ValueError: for another rank, or a shape that does not broadcast.
+    """
+    if value is None:
+        return
+    mask(name, value, _shape(value))  # its dtype
+    legend = " (batch, query_length, key_length)"
+    if len(value.shape) not in (2, 3):
+        raise ValueError(
+            f"`{name}` must have rank 2 or 3 and broadcast to shape "
+            f"{_described(expected)}{legend}. Received: {name}.shape={_shape(value)}"
+        )
+    broadcastable(
+        name,
+        value,
+        expected,
+        "shape",
+        legend + ": each axis equal or 1, the batch axis may be absent",
+    )
 
 
 # --- Indices --------------------------------------------------------------------

@@ -29,7 +29,8 @@ class AdditiveAttention(BaseAttention):
         units: U, the width of the hidden scoring layer, a positive integer.
         dropout: dropout rate on the attention weights (training only), in
             [0, 1).
-        kernel_initializer: initializer of `W_q`, `W_k` and `v`.
+        kernel_initializer: initializer of `W_q`, `W_k` and `v`
+            (None: "glorot_uniform").
         **kwargs: forwarded to `keras.layers.Layer`.
 
     Call arguments:
@@ -58,7 +59,7 @@ class AdditiveAttention(BaseAttention):
         super().__init__(dropout=dropout, **kwargs)
         self.units = checks.positive_int("units", units)
         self.kernel_initializer = checks.initializer(
-            "kernel_initializer", kernel_initializer
+            "kernel_initializer", kernel_initializer, "glorot_uniform"
         )
 
     def build(self, query_shape, value_shape, key_shape=None):

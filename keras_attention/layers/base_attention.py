@@ -22,8 +22,9 @@ class BaseAttention(checks.AcceptsNestedLists, keras.layers.Layer):
     rank 3 with one batch size (a TypeError / ValueError otherwise, never a
     silent broadcast); masks must be boolean or 0/1 integers (a float mask
     raises a TypeError: additive masks convert with `mask == 0`) of the
-    shapes listed in `DotProductAttention`. Nested Python lists of numbers
-    are accepted wherever a tensor is.
+    shapes listed in `DotProductAttention`: padding masks of exactly
+    (B, T) / (B, S), `attention_mask` broadcastable to (B, T, S). Nested
+    Python lists of numbers are accepted wherever a tensor is.
 
     Args:
         dropout: dropout rate on the attention weights, in [0, 1).
@@ -104,9 +105,11 @@ class BaseAttention(checks.AcceptsNestedLists, keras.layers.Layer):
         """Checks the masks' dtypes and shapes against the inputs.
 
         `query_mask` is (B, T); `value_mask` and `key_mask` (B, new_length),
-        by default the key length S; `attention_mask` (B, T, key_length) or
-        (T, key_length), by default (B, T, S). `new_length` and `key_length`
-        differ from S with a cache.
+        by default the key length S: padding masks have exactly these
+        shapes. `attention_mask` has rank 2 or 3 and broadcasts to
+        (B, T, key_length), by default (B, T, S): (B, T, S), (B, 1, S),
+        (1, T, S), (T, S)... `new_length` and `key_length` differ from S
+        with a cache.
         """
         batch_size, query_length = query.shape[0], query.shape[1]
         new_length = key.shape[1] if new_length is None else new_length
@@ -114,11 +117,8 @@ class BaseAttention(checks.AcceptsNestedLists, keras.layers.Layer):
         checks.mask("query_mask", query_mask, (batch_size, query_length))
         checks.mask("value_mask", value_mask, (batch_size, new_length))
         checks.mask("key_mask", key_mask, (batch_size, new_length))
-        checks.mask(
-            "attention_mask",
-            attention_mask,
-            (batch_size, query_length, key_length),
-            broadcast_batch=True,
+        checks.attention_mask(
+            "attention_mask", attention_mask, (batch_size, query_length, key_length)
         )
 
     def _check_shapes(self, query_shape, value_shape, key_shape=None, build=False):

@@ -36,7 +36,8 @@ class DotProductAttention(BaseAttention):
         score_mode: `"dot"`, `"scaled_dot"` or `"general"`.
         dropout: dropout rate on the attention weights (training only), in
             [0, 1).
-        kernel_initializer: initializer of W for `"general"`.
+        kernel_initializer: initializer of W for `"general"` (None:
+            "glorot_uniform").
         **kwargs: forwarded to `keras.layers.Layer` (e.g. `name`, `dtype`).
 
     Call arguments:
@@ -47,8 +48,10 @@ class DotProductAttention(BaseAttention):
             masked queries output 0. Filled from Keras masks if not given.
         value_mask: optional (B, S) boolean mask of valid values.
         key_mask: optional (B, S) boolean mask of valid keys.
-        attention_mask: optional (B, T, S) boolean mask (the batch axis may
-            be 1 or absent); True may attend.
+        attention_mask: optional boolean mask of rank 2 or 3 that
+            broadcasts to (B, T, S): (B, T, S), (B, 1, S) (one mask of the
+            keys per example), (1, T, S) or (T, S) (one for the batch).
+            True may attend. ANDed with the other masks.
         use_causal_mask: whether query t only attends keys at <= t.
         return_attention_scores: whether to also return the weights.
         training: whether dropout is active.
@@ -64,7 +67,8 @@ class DotProductAttention(BaseAttention):
     Raises:
         ValueError: for a bad constructor argument; for inputs of another
             rank, of different batch sizes or key/value lengths; for widths
-            the scores cannot combine; for masks of another shape.
+            the scores cannot combine; for padding masks of another shape or an
+            `attention_mask` that does not broadcast to (B, T, S).
         TypeError: for integer inputs and float masks.
 
     Example:
@@ -86,7 +90,7 @@ class DotProductAttention(BaseAttention):
         super().__init__(dropout=dropout, **kwargs)
         self.score_mode = checks.one_of("score_mode", score_mode, SCORE_MODES)
         self.kernel_initializer = checks.initializer(
-            "kernel_initializer", kernel_initializer
+            "kernel_initializer", kernel_initializer, "glorot_uniform"
         )
 
     def build(self, query_shape, value_shape, key_shape=None):

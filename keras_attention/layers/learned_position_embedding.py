@@ -26,7 +26,7 @@ class LearnedPositionEmbedding(checks.AcceptsNestedLists, keras.layers.Layer):
     Args:
         sequence_length: L, the longest sequence the table covers, a
             positive integer.
-        initializer: initializer of the table.
+        initializer: initializer of the table (None: "glorot_uniform").
         **kwargs: forwarded to `keras.layers.Layer`.
 
     Call arguments:
@@ -52,7 +52,9 @@ class LearnedPositionEmbedding(checks.AcceptsNestedLists, keras.layers.Layer):
     def __init__(self, sequence_length, initializer="glorot_uniform", **kwargs):
         super().__init__(**kwargs)
         self.sequence_length = checks.positive_int("sequence_length", sequence_length)
-        self.initializer = checks.initializer("initializer", initializer)
+        self.initializer = checks.initializer(
+            "initializer", initializer, "glorot_uniform"
+        )
         self.supports_masking = True
 
     def build(self, inputs_shape):
@@ -75,7 +77,9 @@ class LearnedPositionEmbedding(checks.AcceptsNestedLists, keras.layers.Layer):
                 f"Received: inputs.shape={tuple(inputs.shape)}, expected a last "
                 f"dimension of {width}"
             )
-        check_sequence_length(inputs.shape[1], self.sequence_length, start_index)
+        start_index = check_sequence_length(
+            inputs.shape[1], self.sequence_length, start_index
+        )
         shape = ops.shape(inputs)
         # Positions clipped to the table: a no-op unless a traced start_index
         # runs past it (the checks above caught every known one).
@@ -103,6 +107,10 @@ def check_start_index(start_index):
     """Checks a `start_index` (a Python int or an integer scalar tensor);
     returns its value when known, else None (a traced tensor).
 
+    A tensor's value is read once here (on eager torch or a GPU, a
+    device-to-host copy): callers pass the result on (see
+    `checked_start_index`) so that inner layers do not read it again.
+
     Raises:
         TypeError: for a `start_index` that is not an integer.
         ValueError: for a non-scalar or a known negative `start_index`.
@@ -116,10 +124,23 @@ def check_start_index(start_index):
     return start
 
 
+def checked_start_index(start_index):
+    """Checks `start_index` as `check_start_index`; returns it as a Python
+    int when known (reading a Python int again costs nothing), else the
+    traced tensor as it is."""
+    start = check_start_index(start_index)
+    return start_index if start is None else start
+
+
 def check_sequence_length(length, sequence_length, start_index=0):
     """Raises a ValueError if a static `length` exceeds `sequence_length`, or
     if positions from a known `start_index` run past the end of the table
-    (see `check_start_index` for the errors of `start_index` itself)."""
+    (see `check_start_index` for the errors of `start_index` itself).
+
+    Returns:
+        `start_index` as `checked_start_index` gives it: a Python int when
+        known (read once), else the traced tensor.
+    """
     start = check_start_index(start_index)
     if length is not None and length > sequence_length:
         raise ValueError(
@@ -134,3 +155,4 @@ def check_sequence_length(length, sequence_length, start_index=0):
             f"{length}, expected start_index >= 0 and start_index + length "
             f"at most sequence_length={sequence_length}"
         )
+    return start_index if start is None else start

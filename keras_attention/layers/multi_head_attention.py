@@ -57,8 +57,10 @@ class MultiHeadAttention(BaseAttention):
         output_dim: O; defaults to the query width E.
         use_rotary_embedding: whether to rotate queries and keys with
             `RotaryEmbedding` (positions from `cache_update_index` if any).
-        kernel_initializer: initializer of the projection kernels.
-        bias_initializer: initializer of the projection biases.
+        kernel_initializer: initializer of the projection kernels
+            (None: "glorot_uniform").
+        bias_initializer: initializer of the projection biases (None:
+            "zeros").
         **kwargs: forwarded to `keras.layers.Layer`.
 
     Call arguments:
@@ -68,8 +70,9 @@ class MultiHeadAttention(BaseAttention):
             return_attention_scores, training: as in `DotProductAttention`
             (boolean masks). With a cache and a `cache_update_index`,
             `value_mask`/`key_mask` are (B, T_new) and cover the new tokens
-            only; with a cache used as it is, (B, S); `attention_mask` is
-            (B, T, S) over the whole cache.
+            only; with a cache used as it is, (B, S); `attention_mask`
+            broadcasts to (B, T, S) over the whole cache ((B, T, S),
+            (B, 1, S), (1, T, S) or (T, S)).
         cache: optional (B, 2, S, K, D) floating-point tensor of cached keys
             and values, of the query's batch size.
         cache_update_index: where to write this call's T_new keys and
@@ -144,9 +147,11 @@ class MultiHeadAttention(BaseAttention):
             "use_rotary_embedding", use_rotary_embedding
         )
         self.kernel_initializer = checks.initializer(
-            "kernel_initializer", kernel_initializer
+            "kernel_initializer", kernel_initializer, "glorot_uniform"
         )
-        self.bias_initializer = checks.initializer("bias_initializer", bias_initializer)
+        self.bias_initializer = checks.initializer(
+            "bias_initializer", bias_initializer, "zeros"
+        )
         self._rotary_embedding = (
             RotaryEmbedding(dtype=self.dtype_policy) if use_rotary_embedding else None
         )
@@ -278,7 +283,8 @@ class MultiHeadAttention(BaseAttention):
         return outputs[0] if len(outputs) == 1 else outputs
 
     def _check_cache(self, query, key, cache, cache_update_index, cache_padding_mask):
-        """Checks the cache arguments; returns the index to write at.
+        """Checks the cache arguments; returns the index to write at: a
+        Python int when known, else the traced tensor, clipped.
 
         A known index must leave room for the new tokens: 0 <= index <=
         S - T_new. A traced one is clipped to that range, the same on every
@@ -325,9 +331,12 @@ class MultiHeadAttention(BaseAttention):
                 f"key_dim={self.key_dim}"
             )
         new_length = key.shape[1]
+        # The one read of the index per call (a device-to-host copy on eager
+        # torch): a known index goes on as a Python int, so that the rotary
+        # embedding of queries and keys does not read it again.
         index = checks.known_integer("cache_update_index", cache_update_index)
         if None in (cache_length, new_length):
-            return cache_update_index
+            return cache_update_index if index is None else index
         if new_length > cache_length:
             raise ValueError(
                 "`cache` is shorter than the new tokens it must hold. Received: "
@@ -342,6 +351,8 @@ class MultiHeadAttention(BaseAttention):
                 f"expected 0 <= cache_update_index <= {last} (cache length "
                 f"{cache_length} minus {new_length})"
             )
+        if index is not None:
+            return index
         return checks.clip_index(cache_update_index, 0, last)
 
     def _project_keys(self, key, cache_update_index):

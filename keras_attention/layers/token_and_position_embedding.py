@@ -44,7 +44,8 @@ class TokenAndPositionEmbedding(checks.AcceptsNestedLists, keras.layers.Layer):
         position: `"learned"` (a trainable table, `LearnedPositionEmbedding`)
             or `"sinusoidal"` (`SinusoidalPositionEncoding`).
         mask_zero: whether id 0 is padding to be masked.
-        embeddings_initializer: initializer of the token table.
+        embeddings_initializer: initializer of the token table (None:
+            "uniform").
         **kwargs: forwarded to `keras.layers.Layer`.
 
     Call arguments:
@@ -85,7 +86,7 @@ class TokenAndPositionEmbedding(checks.AcceptsNestedLists, keras.layers.Layer):
         self.position = checks.one_of("position", position, POSITIONS)
         self.mask_zero = checks.boolean("mask_zero", mask_zero)
         self.embeddings_initializer = checks.initializer(
-            "embeddings_initializer", embeddings_initializer
+            "embeddings_initializer", embeddings_initializer, "uniform"
         )
         self.token_embedding = keras.layers.Embedding(
             self.vocabulary_size,
@@ -122,7 +123,11 @@ class TokenAndPositionEmbedding(checks.AcceptsNestedLists, keras.layers.Layer):
                 "TokenAndPositionEmbedding expects `inputs` of shape (batch, "
                 f"length). Received: inputs.shape={tuple(inputs.shape)}"
             )
-        check_sequence_length(inputs.shape[1], self.sequence_length, start_index)
+        # Read once here; the position layer gets the Python int (or the
+        # traced tensor) and reads nothing more.
+        start_index = check_sequence_length(
+            inputs.shape[1], self.sequence_length, start_index
+        )
         checks.token_ids_in_range("inputs", inputs, self.vocabulary_size)
         # A no-op unless traced ids are out of range (known ones raised).
         token_ids = ops.clip(inputs, 0, self.vocabulary_size - 1)

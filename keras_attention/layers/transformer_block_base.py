@@ -26,8 +26,10 @@ class TransformerBlockBase(checks.AcceptsNestedLists, keras.layers.Layer):
             number.
         normalize_first: False for the paper's post-LN
             (x = LN(x + f(x))), True for pre-LN (x = x + f(LN(x))).
-        kernel_initializer: initializer of the dense kernels.
-        bias_initializer: initializer of the dense biases.
+        kernel_initializer: initializer of the dense kernels
+            (None: "glorot_uniform").
+        bias_initializer: initializer of the dense biases (None:
+            "zeros").
         **kwargs: forwarded to `keras.layers.Layer`.
 
     Raises:
@@ -59,9 +61,11 @@ class TransformerBlockBase(checks.AcceptsNestedLists, keras.layers.Layer):
         )
         self.normalize_first = checks.boolean("normalize_first", normalize_first)
         self.kernel_initializer = checks.initializer(
-            "kernel_initializer", kernel_initializer
+            "kernel_initializer", kernel_initializer, "glorot_uniform"
         )
-        self.bias_initializer = checks.initializer("bias_initializer", bias_initializer)
+        self.bias_initializer = checks.initializer(
+            "bias_initializer", bias_initializer, "zeros"
+        )
         self.supports_masking = True
 
     def _check_rank(self, shape, name):

@@ -41,8 +41,10 @@ class TransformerDecoderBlock(TransformerBlockBase):
         activation: activation of the feed-forward hidden layer.
         layer_norm_epsilon: epsilon of the layer normalizations.
         normalize_first: False for post-LN (paper), True for pre-LN.
-        kernel_initializer: initializer of the dense kernels.
-        bias_initializer: initializer of the dense biases.
+        kernel_initializer: initializer of the dense kernels
+            (None: "glorot_uniform").
+        bias_initializer: initializer of the dense biases (None:
+            "zeros").
         **kwargs: forwarded to `keras.layers.Layer`.
 
     Call arguments:

@@ -33,8 +33,10 @@ class TransformerEncoderBlock(TransformerBlockBase):
             for real tokens; taken from the inputs' Keras mask if not given.
             Padded keys get no attention and padded positions output
             attention of 0.
-        attention_mask: optional (B, T, T) boolean mask (the batch axis may
-            be 1 or absent).
+        attention_mask: optional boolean (or 0/1 integer) mask of rank 2 or
+            3 that broadcasts to (B, T, T), True where a position may
+            attend: (B, T, T), (B, 1, T) (e.g. `padding[:, None, :]`),
+            (1, T, T) or (T, T). ANDed with `padding_mask`.
         return_attention_scores: whether to also return the self-attention
             weights (B, H, T, T), for heatmaps and inspection.
         training: whether dropout is active.
@@ -76,11 +78,8 @@ class TransformerEncoderBlock(TransformerBlockBase):
             padding_mask = keras_mask_of(inputs)
         batch_size, length = inputs.shape[0], inputs.shape[1]
         checks.mask("padding_mask", padding_mask, (batch_size, length))
-        checks.mask(
-            "attention_mask",
-            attention_mask,
-            (batch_size, length, length),
-            broadcast_batch=True,
+        checks.attention_mask(
+            "attention_mask", attention_mask, (batch_size, length, length)
         )
 
         def self_attention(x):

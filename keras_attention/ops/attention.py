@@ -77,6 +77,8 @@ def scaled_dot_product_attention(
     _check_attention_inputs(query, key, value, mask)
     if mask is not None:
         mask = ops.cast(mask, "bool")
+        while len(mask.shape) < 3:  # (T, S), (S,): one mask for the batch
+            mask = ops.expand_dims(mask, 0)
     num_heads, num_kv_heads = query.shape[2], key.shape[2]
     if num_kv_heads != num_heads:
         # Grouped-query attention: each key/value head serves H / K queries.

@@ -93,8 +93,8 @@ CONSTRUCTOR_ARGUMENTS = {
     ),
     "dot_dropout_one": _constructor("DotProductAttention", "dropout", 1.0),
     "dot_dropout_nan": _constructor("DotProductAttention", "dropout", NAN),
-    "dot_initializer_none": _constructor(
-        "DotProductAttention", "kernel_initializer", None
+    "dot_initializer_not_one": _constructor(
+        "DotProductAttention", "kernel_initializer", 3
     ),
     "mha_num_heads_zero": _constructor(
         "MultiHeadAttention",
@@ -575,6 +575,24 @@ MASKS = {
         ValueError,
         r"Received: attention_mask.shape=\(2, 2, 5, 3\)",
     ),
+    "mha_attention_mask_rank_one": Bad(
+        "MultiHeadAttention",
+        "attention_mask",
+        lambda: layers.MultiHeadAttention(2, 4)(
+            X, Y, attention_mask=np.ones((3,), bool)
+        ),
+        ValueError,
+        r"rank 2 or 3.*Received: attention_mask.shape=\(3,\)",
+    ),
+    "dot_attention_mask_one_query_too_many_broadcast": Bad(
+        "DotProductAttention",
+        "attention_mask",
+        lambda: layers.DotProductAttention()(
+            X, Y, attention_mask=np.ones((6, 3), bool)
+        ),
+        ValueError,
+        r"broadcast to shape \(2, 5, 3\).*Received: attention_mask.shape=\(6, 3\)",
+    ),
     "additive_attention_mask_batch": Bad(
         "AdditiveAttention",
         "attention_mask",
@@ -582,7 +600,8 @@ MASKS = {
             X, Y, attention_mask=np.ones((3, 5, 3), bool)
         ),
         ValueError,
-        r"batch axis may be 1.*Received: attention_mask.shape=\(3, 5, 3\)",
+        r"shape \(2, 5, 3\).*batch axis may be absent.*"
+        r"Received: attention_mask.shape=\(3, 5, 3\)",
     ),
     "additive_value_mask_of_the_query_length": Bad(
         "AdditiveAttention",
@@ -711,16 +730,20 @@ MASKS = {
         ValueError,
         r"shape \(2, 1\).*Received: value_mask.shape=\(2, 4\)",
     ),
+    # A (B, T, 1) mask broadcasts over the keys; (B, T, T_new) with
+    # 1 < T_new < S does not, and must cover the whole cache.
     "mha_cached_attention_mask_of_the_new_tokens": Bad(
         "MultiHeadAttention",
         "attention_mask",
-        lambda: _mha_step(
+        lambda: layers.MultiHeadAttention(2, 4)(
+            X[:, :2],
+            X[:, :2],
             cache=_cache(),
             cache_update_index=0,
-            attention_mask=np.ones((2, 1, 1), bool),
+            attention_mask=np.ones((2, 2, 2), bool),
         ),
         ValueError,
-        r"shape \(2, 1, 4\).*Received: attention_mask.shape=\(2, 1, 1\)",
+        r"shape \(2, 2, 4\).*Received: attention_mask.shape=\(2, 2, 2\)",
     ),
 }
 
