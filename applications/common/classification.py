@@ -187,14 +187,44 @@ class ClassificationTaskMixin:
         would misread (called only when the task has a preprocessor)."""
 
     def fit(self, x=None, y=None, *args, **kwargs):
+        """Trains the task; see `keras.Model.fit`.
+
+        `batch_size` and, with a preprocessor, arrays or lists of inputs are
+        checked first (texts: non-empty strings; images: the
+        preprocessor's rule); a `tf.data.Dataset` is checked in the
+        pipeline.
+
+        Raises:
+            ValueError: for a `batch_size` below 1, empty texts, an empty
+                batch of images, images of the wrong size or channels, or
+                values the image rule refuses (NaN, out of range).
+            TypeError: for a `batch_size` that is no integer, a text that
+                is no string, boolean or non-numeric images.
+
+        Warns:
+            UserWarning: once, for integer images whose brightest pixel is
+                16 or below (they look like 0-16 gray levels).
+        """
         self._check_call(x, args, kwargs)
         return super().fit(x, y, *args, **kwargs)
 
     def evaluate(self, x=None, y=None, *args, **kwargs):
+        """Evaluates the task; see `keras.Model.evaluate`. Inputs and
+        `batch_size` are checked as by `fit`.
+
+        Raises:
+            ValueError, TypeError: as `fit`.
+        """
         self._check_call(x, args, kwargs)
         return super().evaluate(x, y, *args, **kwargs)
 
     def predict(self, x=None, *args, **kwargs):
+        """Predicts logits or probabilities (B, C); see `keras.Model.predict`.
+        Inputs and `batch_size` are checked as by `fit`.
+
+        Raises:
+            ValueError, TypeError: as `fit`.
+        """
         self._check_call(x, args, kwargs)
         return super().predict(x, *args, **kwargs)
 

@@ -16,9 +16,14 @@ keras-hub's public `from_preset()`:
   naming classes of `ALLOWED_PACKAGES` only, vocabularies UTF-8, and the
   files its `metadata.json` manifest records unchanged) and passed on.
 
-Loading a preset never imports or runs code outside this library and Keras:
-a config that names a class of another module, or a registered name that
-resolves to one, is refused before keras-hub reads it (`check_preset_configs`).
+Loading a built-in or local preset never imports or runs code outside this
+library and Keras: a config that names a class of another module, or a
+registered name that resolves to one, is refused before keras-hub reads it
+(`check_preset_configs`). A remote handle (`hf://`, `kaggle://`, ...) is not
+checked here: keras-hub downloads its files and builds the objects with
+Keras' own safe deserialization (`safe_mode`: no lambdas or bytecode; Keras
+imports modules of `keras`, `keras_hub`, `keras_cv` and `keras_nlp` only,
+and any other class must already be registered in the running process).
 
 Every class with presets (backbone, task, preprocessor, tokenizer) inherits
 `PresetMixin` ahead of its keras-hub base class, which overrides the
@@ -233,8 +238,14 @@ def check_preset_directory(directory, require_weights=True):
             be present, as for a backbone or a task.
 
     Raises:
-        ValueError: naming the missing, unreadable, corrupt, truncated or
-            swapped file.
+        ValueError: naming the file at fault: no `config.json`, a JSON file
+            that does not parse or is not shaped as `save_to_preset()`
+            writes it, a config naming a class outside `ALLOWED_PACKAGES`
+            (`check_preset_configs`; nothing is imported), no weights file
+            when `require_weights`, an HDF5 file that is truncated or
+            corrupt, a `metadata.json` that is no JSON object, a file the
+            manifest records missing or changed (size or sha256), or a
+            vocabulary that is not UTF-8 (with the line).
     """
     directory = Path(directory)
     config_path = directory / CONFIG_FILE
@@ -607,6 +618,30 @@ class PresetMixin:
         the manifest in `metadata.json`, when it has one); a task whose head
         has weights fails when the preset lacks `task.weights.h5`, where
         keras-hub would leave the head randomly initialized.
+
+        A remote handle's files are not checked here (see the module
+        docstring): Keras' safe deserialization builds them.
+
+        Args:
+            preset: a built-in name, a local directory (`str` or
+                `os.PathLike`) or a remote handle.
+            **kwargs: forwarded to keras-hub's `from_preset()`.
+
+        Returns:
+            An instance of `cls` (or of the subclass the preset's config
+            names).
+
+        Raises:
+            TypeError: if `preset` is not a string or path, or a config value
+                has the wrong type (naming the preset).
+            ValueError: for an unknown preset name, a name registered for
+                another application or a built-in preset that is not
+                installed (`resolve_preset`); for a local directory, a
+                config naming a class outside `ALLOWED_PACKAGES` (refused
+                before anything is imported) or a missing, corrupt,
+                truncated or changed file (`check_preset_directory`); a
+                config that does not build the object (naming the preset);
+                a task preset with head weights missing.
         """
         import keras
 

@@ -99,16 +99,19 @@ def check_lengths(tokenizer, texts, limit, reserved, on_overflow, name="texts"):
         name: the argument name used in the message.
 
     Returns:
-        list of int: each text's length in tokens, `reserved` included.
+        list of int: each text's length in tokens, `reserved` included; None
+        with `"truncate"`, which tokenizes nothing (the pipeline cuts).
 
     Raises:
         ValueError: for another `on_overflow`, or with `"error"` when a text
             is too long (naming it by index, its length and the limit).
     """
     check_choice(on_overflow, "on_overflow", OVERFLOW_POLICIES)
+    if on_overflow == "truncate":
+        return None
     lengths = [len(ids) + reserved for ids in tokenizer(list(texts))]
     over = [index for index, length in enumerate(lengths) if length > limit]
-    if not over or on_overflow == "truncate":
+    if not over:
         return lengths
     longest = max(over, key=lambda index: lengths[index])
     message = (

@@ -178,13 +178,26 @@ def load_labeled_tsv(path, text_column=0, header=None, encoding="utf-8"):
     return texts, labels
 
 
+# A text column with at most this many distinct values (of at most 2 words
+# each) looks like a label column.
+MAX_LABEL_LIKE_VALUES = 20
+
+
 def check_label_column(path, texts, labels, text_column):
     """Refuses labels that look like text: the columns were swapped.
 
     A file in GLUE's `text<TAB>label` order read as `label<TAB>text` (or the
-    other way round) would train one class per sentence. The label column
-    looks like text when most labels have three words or more, or when
-    there are more distinct labels than half the rows (from 4 rows on).
+    other way round) would train one class per sentence. The file is refused
+    only when both columns look swapped:
+
+    - the label column looks like text: most labels have three words or
+      more, or there are more distinct labels than half the rows (from 4
+      rows on);
+    - and the text column looks like labels: it is numeric, or it holds at
+      most 20 distinct values of at most 2 words each.
+
+    Multi-word class names, or many classes, next to real texts are read
+    as they are.
 
     Args:
         path: the file, named in the error.
@@ -200,13 +213,22 @@ def check_label_column(path, texts, labels, text_column):
     classes = len(set(normalize_numeric_labels(labels)))
     if not (2 * wordy > rows or (rows >= 4 and 2 * classes > rows)):
         return
+    distinct_texts = list(dict.fromkeys(texts))
+    numeric = all(_number(text) is not None for text in distinct_texts)
+    short = len(distinct_texts) <= MAX_LABEL_LIKE_VALUES and all(
+        len(text.split()) <= 2 for text in distinct_texts
+    )
+    if not (numeric or short):
+        return
     orders = ("text<TAB>label", "label<TAB>text")
-    examples = ", ".join(repr(value[:20]) for value in list(dict.fromkeys(texts))[:3])
+    examples = ", ".join(repr(value[:20]) for value in distinct_texts[:3])
     raise ValueError(
         f"{path}: the label column (column {2 - text_column} of "
         f"{orders[text_column]}) looks like text: {classes} distinct labels in "
         f"{rows} rows, {wordy} of them with 3 words or more; the text column "
-        f"holds values such as {examples}. Expected {orders[text_column]} "
+        f"looks like labels: {len(distinct_texts)} distinct "
+        f"{'numbers' if numeric else 'short values'} such as {examples}. "
+        f"Expected {orders[text_column]} "
         f"(text_column={text_column}). If the file is {orders[1 - text_column]}, "
         f"give text_column={1 - text_column} (--text-column {1 - text_column})."
     )

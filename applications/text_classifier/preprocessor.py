@@ -83,7 +83,8 @@ class TextClassifierPreprocessor(
         `applications.common.texts.check_lengths`.
 
         Returns:
-            list of int: each text's length in tokens.
+            list of int: each text's length in tokens (None with
+            `"truncate"`: nothing is tokenized).
         """
         return check_lengths(
             self.tokenizer, texts, self.sequence_length, 2, on_overflow, name

@@ -226,7 +226,8 @@ class TranslatorPreprocessor(PresetMixin, keras_hub.models.Seq2SeqLMPreprocessor
         see `applications.common.texts.check_lengths`.
 
         Returns:
-            list of int: each source's length in tokens.
+            list of int: each source's length in tokens (None with
+            `"truncate"`: nothing is tokenized).
         """
         return check_lengths(
             self.tokenizer, sources, self.encoder_sequence_length, 2, on_overflow, name

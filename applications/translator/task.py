@@ -174,7 +174,30 @@ class Translator(PresetMixin, keras_hub.models.Seq2SeqLM):
         must leave room to generate; a source longer than the
         preprocessor's `encoder_sequence_length` follows `on_overflow` (see
         `translate`). Without a preprocessor, token-id inputs must fit the
-        backbone's positions.
+        backbone's positions. Decoding uses `self.sampler` (greedy or beam
+        search, set by `compile(sampler=...)`; `translate(num_beams=...)`
+        picks one per call).
+
+        Args:
+            inputs: source sentences (a string or a list of strings, or a
+                `tf.data.Dataset` of them), or a dict with `"encoder_text"`
+                (the sources) and `"decoder_text"` (target prefixes to
+                continue); without a preprocessor, a dict of token ids
+                (`"encoder_token_ids"`, `"decoder_token_ids"` and their
+                padding masks).
+            max_length: the longest output in tokens, `[START]` included:
+                an integer from 2 to the backbone's `max_sequence_length`
+                (default: the preprocessor's `decoder_sequence_length`).
+            stop_token_ids: token ids that end generation; `"auto"`: the
+                tokenizer's `[END]`; None: generate `max_length` tokens.
+            strip_prompt: whether to drop the target prefix from the output.
+            on_overflow: for sources longer than `encoder_sequence_length`
+                tokens: `"warn"` (cut them, one `UserWarning` per call),
+                `"truncate"` (cut them silently, nothing tokenized to check)
+                or `"error"` (raise a `ValueError`).
+
+        Returns:
+            The generated text(s), as keras-hub's `generate` returns them.
 
         Raises:
             ValueError, TypeError: for a `max_length`, prefix or input that
@@ -278,10 +301,10 @@ class Translator(PresetMixin, keras_hub.models.Seq2SeqLM):
         try:
             translations = []
             for start in range(0, len(texts), batch_size):
-                translations += self.generate(
-                    texts[start : start + batch_size],
-                    max_length=max_length,
-                    on_overflow="truncate",  # checked above
+                # keras-hub's `generate`: the checks of `self.generate` ran
+                # above, once for all the batches.
+                translations += super().generate(
+                    texts[start : start + batch_size], max_length=max_length
                 )
             self._generate_functions[num_beams] = (
                 self.sampler,

@@ -18,10 +18,11 @@ One rule decides which images are accepted (`check_images`), shared by
 `VisionTransformer.fit`, `evaluate`, `predict` and `classify`, the converter
 itself and `keras-attention classify-image`:
 
-- uint8 (or another integer type) with values in [0, `max_value`], the
-  brightest pixel above 16 (images whose values stop at 16 or below use
-  another scale, e.g. scikit-learn's 0-16 digits or 0/1 masks, and would be
-  read as nearly black);
+- uint8 (or another integer type) with values in [0, `max_value`]; when the
+  brightest pixel is 16 or below (but not 0) a `UserWarning` says the values
+  look like another scale (scikit-learn's 0-16 digits, 0/1 masks) that
+  would be read as nearly black, and to pass `images / 16` (floats in
+  [0, 1]) if so; a dark photo is still accepted as it is;
 - float with finite values in [0, 1];
 - never booleans; at least one image, of the model's size and channels.
 
@@ -31,7 +32,10 @@ uses TensorFlow ops; called eagerly on numpy or backend tensors it uses
 `keras.ops`.
 """
 
+import contextlib
+import contextvars
 import sys
+import warnings
 
 import keras
 import keras_hub
@@ -116,6 +120,11 @@ def check_images(images, image_size, num_channels, max_value=255):
         TypeError: for boolean or non-numeric images.
         ValueError: for an empty batch, another shape, NaN or infinite
             values, or values outside the range of their dtype's scale.
+
+    Warns:
+        UserWarning: once per call, for integer images whose brightest
+            pixel is 16 or below (values that look like 0-16 gray levels
+            or a 0/1 mask).
     """
     if isinstance(images, (list, tuple)):
         if not images:
@@ -164,14 +173,48 @@ def check_images(images, image_size, num_channels, max_value=255):
             f"{images.dtype})."
         )
     if 0 < high <= LOW_SCALE_MAXIMUM < max_value:
-        raise ValueError(
+        warnings.warn(
             f"Integer images are read on a 0-{max_value:g} scale, but these "
-            f"reach only {high}: they look like another scale (gray levels "
-            "0-16, a 0/1 mask) and would be read as nearly black. Pass floats "
-            "in [0, 1] instead, e.g. `images / 16` for gray levels 0-16. "
-            f"Received: values from {low} to {high} (dtype {images.dtype})."
+            f"reach only {high}: the values look like 0-16 gray levels (or a "
+            "0/1 mask) and would be read as nearly black. If they are, pass "
+            "floats in [0, 1] instead, e.g. `images / 16` for gray levels "
+            "0-16; if they are dark 0-255 images, ignore this warning. "
+            f"Received: values from {low} to {high} (dtype {images.dtype}).",
+            UserWarning,
+            stacklevel=3,
         )
     return images
+
+
+# Set while a layer's `__call__` has checked the images it was given, so
+# the layers it calls in turn (the converter, its `call`) do not scan and
+# copy them again, nor warn twice.
+_IMAGES_CHECKED = contextvars.ContextVar("images_checked", default=False)
+
+
+@contextlib.contextmanager
+def images_checked():
+    """Within it, the converter, the preprocessor and the task's `predict`
+    take the images as already checked (`check_images` ran on them)."""
+    token = _IMAGES_CHECKED.set(True)
+    try:
+        yield
+    finally:
+        _IMAGES_CHECKED.reset(token)
+
+
+def needs_check(images):
+    """Whether `images` can be checked now and were not checked already."""
+    return not _IMAGES_CHECKED.get() and is_eager_images(images)
+
+
+def _call_checked(layer, call, inputs, args, kwargs):
+    """`call(inputs, *args, **kwargs)` after checking eager images once."""
+    if not needs_check(inputs):
+        return call(inputs, *args, **kwargs)
+    layer.check_images(inputs)
+    with images_checked():
+        return call(inputs, *args, **kwargs)
 
 
 def _is_integer_dtype(dtype):
@@ -276,10 +319,8 @@ class VisionTransformerImageConverter(PresetMixin, keras_hub.layers.ImageConvert
         self.max_value = max_value
 
     def __call__(self, inputs, *args, **kwargs):
-        # Checked before Keras' `__call__`, which would wrap the error.
-        if is_eager_images(inputs):
-            self.check_images(inputs)
-        return super().__call__(inputs, *args, **kwargs)
+        # Checked once, before Keras' `__call__`, which would wrap the error.
+        return _call_checked(self, super().__call__, inputs, args, kwargs)
 
     def call(self, inputs):
         if isinstance(inputs, (list, tuple)):
@@ -291,7 +332,7 @@ class VisionTransformerImageConverter(PresetMixin, keras_hub.layers.ImageConvert
             )
         if not _executing_eagerly():  # inside a `tf.data` graph
             check_image_shape(inputs.shape, self.image_size, self.num_channels)
-        else:
+        elif not _IMAGES_CHECKED.get():
             self.check_images(inputs)
         rescale = 1.0 / self.max_value if _is_integer_dtype(inputs.dtype) else None
         factors = [
@@ -376,10 +417,9 @@ class VisionTransformerPreprocessor(
         super().__init__(image_converter=image_converter, **kwargs)
 
     def __call__(self, x, *args, **kwargs):
-        # Checked before Keras' `__call__`, which would wrap the error.
-        if is_eager_images(x):
-            self.check_images(x)
-        return super().__call__(x, *args, **kwargs)
+        # Checked once, before Keras' `__call__`, which would wrap the error;
+        # the converter it calls does not check again.
+        return _call_checked(self, super().__call__, x, args, kwargs)
 
     def check_images(self, images):
         """Checks images as the converter reads them (see `check_images`);

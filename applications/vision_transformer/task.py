@@ -12,7 +12,8 @@ from applications.common.presets import PresetMixin
 from applications.vision_transformer.backbone import VisionTransformerBackbone
 from applications.vision_transformer.preprocessor import (
     VisionTransformerPreprocessor,
-    is_eager_images,
+    images_checked,
+    needs_check,
 )
 from keras_attention.api_export import keras_attention_export
 
@@ -87,7 +88,7 @@ class VisionTransformer(
         """Checks arrays of images against the preprocessor's rule (see
         `VisionTransformerPreprocessor.check_images`) before `tf.data` takes
         them; a `tf.data.Dataset` is checked by shape only, in the pipeline."""
-        if is_eager_images(x):
+        if needs_check(x):
             self.preprocessor.check_images(x)
 
     def default_optimizer(self):
@@ -112,8 +113,12 @@ class VisionTransformer(
             ValueError: if there is no preprocessor, for an empty batch,
                 images of the wrong size or channel count, or values the
                 preprocessor's rule refuses (float images outside [0, 1] or
-                not finite, integer images outside 0-255 or on a 0-16 scale).
+                not finite, integer images outside 0-255).
             TypeError: for boolean or non-numeric images.
+
+        Warns:
+            UserWarning: once, for integer images whose brightest pixel is
+                16 or below (they look like 0-16 gray levels).
         """
         if self.preprocessor is None:
             raise ValueError(
@@ -124,4 +129,5 @@ class VisionTransformer(
         single = images.ndim == 3
         if single:
             images = images[None]  # (1, H, W, C)
-        return self._labels_and_probabilities(images, batch_size, single)
+        with images_checked():  # `predict` does not check them again
+            return self._labels_and_probabilities(images, batch_size, single)

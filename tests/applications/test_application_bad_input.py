@@ -33,6 +33,7 @@ from applications.cli import main
 from applications.common import training
 from applications.common.config import field_type
 from applications.common.presets import METADATA_FILE, PRESETS_DIR, preset_manifest
+from applications.common.texts import check_lengths
 from applications.data.images import load_image_file
 from applications.data.text_classification import encode_labels, load_labeled_tsv
 from applications.data.translation_pairs import load_translation_pairs
@@ -242,14 +243,14 @@ UINT8 = RNG.integers(0, 256, (3, 8, 8, 1)).astype("uint8")
 FLOATS = (UINT8 / 255.0).astype("float32")
 DIGITS_0_16 = RNG.integers(0, 17, (3, 8, 8, 1))
 NAN_PIXELS = np.where(UINT8 > 250, np.nan, FLOATS).astype("float32")
+DARK = DIGITS_0_16.astype("uint8")  # 0-16 gray levels, or a dark 0-255 photo
+DARK_WARNING = r"reach only 16: the values look like 0-16 gray levels"
 # Kind -> (images, error, message): one rule for every path (issue item 11).
 BAD_IMAGES = {
     "float 0-16": (DIGITS_0_16.astype("float32"), ValueError,
                    r"Float images must be in \[0, 1\].*pass `images / 16`"),
     "float 0-255": (UINT8.astype("float32"), ValueError,
                     r"Float images must be in \[0, 1\].*pass `images / 255`"),
-    "uint8 0-16": (DIGITS_0_16.astype("uint8"), ValueError,
-                   r"read on a 0-255 scale, but these reach only 16"),
     "int32 above 255": (UINT8.astype("int32") + 100, ValueError,
                         r"Integer images must hold values in \[0, 255\].* to 355"),
     "negative integers": (UINT8.astype("int16") - 3, ValueError,
@@ -289,7 +290,7 @@ def image_cases():
             Case(f"vit classify {kind}", error, match,
                  lambda c, x=images: c.vit.classify(x)),
         ]  # fmt: skip
-    for kind in ("float 0-16", "uint8 0-16", "boolean", "NaN pixels"):
+    for kind in ("float 0-16", "int32 above 255", "boolean", "NaN pixels"):
         images, error, match = BAD_IMAGES[kind]
         labels = np.zeros(len(images), "int32")
         cases += [
@@ -300,7 +301,7 @@ def image_cases():
             Case(f"vit preprocessor {kind}", error, match,
                  lambda c, x=images: c.vit.preprocessor(x)),
         ]  # fmt: skip
-    for kind in ("float 0-16", "uint8 0-16", "boolean", "empty batch", "28x28"):
+    for kind in ("float 0-16", "int32 above 255", "boolean", "empty batch", "28x28"):
         images, _, match = BAD_IMAGES[kind]
         cases.append(
             Case(f"cli classify-image {kind} .npy", CommandLineError, match,
@@ -535,9 +536,16 @@ VISION_TRANSFORMER = image_cases() + [
     Case("vit predict_on_batch float 0-16", ValueError,
          r"Float images must be in \[0, 1\]",
          lambda c: c.vit.predict_on_batch(BAD_IMAGES["float 0-16"][0])),
-    Case("vit image converter uint8 0-16", ValueError,
-         r"reach only 16",
-         lambda c: c.vit.preprocessor.image_converter(BAD_IMAGES["uint8 0-16"][0])),
+    Case("vit image converter uint8 0-16 warns", UserWarning, DARK_WARNING,
+         lambda c: c.vit.preprocessor.image_converter(DARK)),
+    Case("vit preprocessor uint8 0-16 warns", UserWarning, DARK_WARNING,
+         lambda c: c.vit.preprocessor(DARK)),
+    Case("vit predict uint8 0-16 warns", UserWarning, DARK_WARNING,
+         lambda c: c.vit.predict(DARK, verbose=0)),
+    Case("vit evaluate uint8 0-16 warns", UserWarning, DARK_WARNING,
+         lambda c: c.vit.evaluate(DARK, np.zeros(len(DARK), "int32"), verbose=0)),
+    Case("vit classify uint8 0-16 warns", UserWarning, DARK_WARNING,
+         lambda c: c.vit.classify(DARK)),
     Case("image converter num_channels 0", ValueError,
          r"`num_channels` must be a positive integer. Received: num_channels=0",
          lambda c: VisionTransformerImageConverter(image_size=8, num_channels=0)),
@@ -655,7 +663,7 @@ PRESETS = [
          load(Translator, TRANSLATOR, set_in(
              "config.json", ["config", "dtype", "module"], "evil.policies"))),
     Case("registered name of a class outside", ValueError,
-         r"names the class 'OutsideLayer' of module '.*test_bad_input'",
+         r"names the class 'OutsideLayer' of module '.*test_application_bad_input'",
          load(TextClassifier, CLASSIFIER, edit_json("config.json", lambda v: {
              **v, "class_name": "OutsideLayer",
              "registered_name": "outside>OutsideLayer"}))),
@@ -1020,10 +1028,26 @@ def test_translate_warns_once_for_an_overlong_sentence(loaded):
         translator.generate(prefix(PREFIX_40))  # JAX clamped it silently
 
 
+def test_truncate_tokenizes_nothing_and_warn_tokenizes_once():
+    calls = []
+
+    def tokenizer(texts):
+        calls.append(list(texts))
+        return [[1] * 20 for _ in texts]
+
+    assert check_lengths(tokenizer, ["a", "b"], 10, 2, "truncate") is None
+    assert not calls
+    with pytest.warns(UserWarning, match="2 of the 2 `texts` are longer"):
+        assert check_lengths(tokenizer, ["a", "b"], 10, 2, "warn") == [22, 22]
+    assert calls == [["a", "b"]]
+
+
 # === Silently wrong before: images on the wrong scale (issue item 11) ===
 
 
-@pytest.mark.parametrize("kind", ["float 0-16", "uint8 0-16", "boolean", "NaN pixels"])
+@pytest.mark.parametrize(
+    "kind", ["float 0-16", "int32 above 255", "boolean", "NaN pixels"]
+)
 def test_every_image_path_applies_the_same_rule(loaded, tmp_path, kind):
     """`predict`, `fit`, `evaluate`, `classify`, the preprocessor and
     `classify-image` refuse the same images with the same message."""
@@ -1061,6 +1085,41 @@ def test_uint8_and_unit_floats_are_read_alike(loaded):
     assert np.isfinite(probabilities).all()
 
 
+def test_dark_uint8_images_warn_once_per_call_and_are_read_on_0_255(loaded):
+    """A dark photo (brightest pixel <= 16) was refused with no way out: it is
+    read as it is, with one warning per call naming the 0-16 scale and the fix."""
+    vit = loaded[VIT]
+    labels = np.zeros(len(DARK), "int32")
+    expected = vit.predict(DARK.astype("float32") / 255, verbose=0)
+    calls = {
+        "predict": lambda: vit.predict(DARK, verbose=0),
+        "evaluate": lambda: vit.evaluate(DARK, labels, verbose=0),
+        "classify": lambda: vit.classify(DARK)[1],
+        "preprocessor": lambda: vit.preprocessor(DARK),
+        "converter": lambda: vit.preprocessor.image_converter(DARK),
+        "fit": lambda: VisionTransformer.from_preset(VIT).fit(
+            DARK, labels, epochs=1, verbose=0
+        ),
+    }
+    for name, call in calls.items():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = call()
+        ours = [str(w.message) for w in caught if "0-16 gray levels" in str(w.message)]
+        assert len(ours) == 1, (name, ours)
+        assert "`images / 16`" in ours[0] and "Received: values from" in ours[0]
+        if name in ("predict", "classify"):
+            np.testing.assert_allclose(result, expected, atol=1e-5)
+        if name in ("preprocessor", "converter"):
+            np.testing.assert_allclose(
+                keras.ops.convert_to_numpy(result), DARK / 255, atol=1e-6
+            )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        vit.classify(DARK.astype("float32") / 16)  # floats in [0, 1]: no warning
+    assert not [w for w in caught if "0-16 gray levels" in str(w.message)]
+
+
 # === Silently wrong before: a TSV read in the wrong order (issue item 12) ===
 
 
@@ -1074,6 +1133,24 @@ def test_a_glue_order_tsv_is_refused_then_read_with_the_flag_it_names(ctx):
     assert not (ctx.tmp / "out").exists()
     texts, labels = load_labeled_tsv(path, text_column=0)
     assert len(texts) == 60 and sorted(set(labels)) == ["0", "1"]
+
+
+def test_multi_word_class_names_and_many_classes_are_accepted(tmp_path):
+    """A legitimate TSV was refused: 3-word class names, more classes than
+    half the rows, next to real texts."""
+    topics = [f"news about topic {i}" for i in range(12)]  # 12 classes, 4 words
+    rows = [f"{topics[i % 12]}\tan article on subject {i}, with details\n"
+            for i in range(16)]  # fmt: skip
+    path = tmp_path / "topics.tsv"
+    path.write_text("".join(rows))
+    texts, labels = load_labeled_tsv(path, text_column=1)
+    assert len(texts) == 16 and len(set(labels)) == 12
+    assert labels[0] == "news about topic 0" and texts[0].startswith("an article")
+    reversed_path = tmp_path / "topics_text_first.tsv"
+    reversed_path.write_text("".join(
+        f"{text}\t{label}\n" for text, label in zip(texts, labels)
+    ))  # fmt: skip
+    assert load_labeled_tsv(reversed_path, text_column=0) == (texts, labels)
 
 
 def test_numeric_labels_written_two_ways_are_one_class(tmp_path):
