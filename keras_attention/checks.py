@@ -152,6 +152,22 @@ def same_batch(**tensors):
         raise ValueError(f"{names} must have the same batch size. Received: {received}")
 
 
+def mask_dtype(name, value):
+    """Raises a TypeError unless the mask `value` (or None) is boolean or
+    integer: a float mask is ambiguous (additive 0 / -inf, or
+    multiplicative 1 / 0)."""
+    if value is None:
+        return
+    dtype = _dtype(value)
+    if dtype != "bool" and "int" not in dtype:
+        raise TypeError(
+            f"`{name}` must be boolean (True: may attend) or 0/1 integers. "
+            f"Received: {name}.dtype={dtype}. Convert an additive float mask "
+            f"(0 keeps, -inf drops) with `{name} == 0`, a 0/1 float mask with "
+            f"`{name} > 0`."
+        )
+
+
 def mask(name, value, expected):
     """Checks a mask's dtype and shape.
 
@@ -169,14 +185,7 @@ def mask(name, value, expected):
     """
     if value is None:
         return
-    dtype = _dtype(value)
-    if dtype != "bool" and "int" not in dtype:
-        raise TypeError(
-            f"`{name}` must be boolean (True: may attend) or 0/1 integers. "
-            f"Received: {name}.dtype={dtype}. Convert an additive float mask "
-            f"(0 keeps, -inf drops) with `{name} == 0`, a 0/1 float mask with "
-            f"`{name} > 0`."
-        )
+    mask_dtype(name, value)
     shape = _shape(value)
     matches = len(shape) == len(expected) and all(
         None in (got, want) or got == want for got, want in zip(shape, expected)
@@ -224,7 +233,7 @@ def attention_mask(name, value, expected):
     """
     if value is None:
         return
-    mask(name, value, _shape(value))  # its dtype
+    mask_dtype(name, value)
     legend = " (batch, query_length, key_length)"
     if len(value.shape) not in (2, 3):
         raise ValueError(
@@ -277,6 +286,35 @@ def known_integer(name, value):
     if not is_concrete(value):
         return None
     return int(ops.convert_to_numpy(value))
+
+
+def known_start_index(value):
+    """Checks a `start_index` (a Python int or an integer scalar tensor);
+    returns its value when known, else None (a traced tensor).
+
+    A tensor's value is read once here (on eager torch or a GPU, a
+    device-to-host copy): callers pass the result on (see
+    `start_index`) so that inner layers do not read it again.
+
+    Raises:
+        TypeError: for a `start_index` that is not an integer.
+        ValueError: for a non-scalar or a known negative `start_index`.
+    """
+    start = known_integer("start_index", value)
+    if start is not None and start < 0:
+        raise ValueError(
+            "`start_index` is the position of the first token. Received: "
+            f"start_index={start}, expected start_index >= 0"
+        )
+    return start
+
+
+def start_index(value):
+    """Checks a `start_index` as `known_start_index`; returns it as a Python
+    int when known (reading a Python int again costs nothing), else the
+    traced tensor as it is."""
+    start = known_start_index(value)
+    return value if start is None else start
 
 
 def clip_index(index, low, high):

@@ -103,45 +103,16 @@ class LearnedPositionEmbedding(checks.AcceptsNestedLists, keras.layers.Layer):
         return config
 
 
-def check_start_index(start_index):
-    """Checks a `start_index` (a Python int or an integer scalar tensor);
-    returns its value when known, else None (a traced tensor).
-
-    A tensor's value is read once here (on eager torch or a GPU, a
-    device-to-host copy): callers pass the result on (see
-    `checked_start_index`) so that inner layers do not read it again.
-
-    Raises:
-        TypeError: for a `start_index` that is not an integer.
-        ValueError: for a non-scalar or a known negative `start_index`.
-    """
-    start = checks.known_integer("start_index", start_index)
-    if start is not None and start < 0:
-        raise ValueError(
-            "`start_index` is the position of the first token. Received: "
-            f"start_index={start}, expected start_index >= 0"
-        )
-    return start
-
-
-def checked_start_index(start_index):
-    """Checks `start_index` as `check_start_index`; returns it as a Python
-    int when known (reading a Python int again costs nothing), else the
-    traced tensor as it is."""
-    start = check_start_index(start_index)
-    return start_index if start is None else start
-
-
 def check_sequence_length(length, sequence_length, start_index=0):
     """Raises a ValueError if a static `length` exceeds `sequence_length`, or
     if positions from a known `start_index` run past the end of the table
-    (see `check_start_index` for the errors of `start_index` itself).
+    (see `checks.known_start_index` for the errors of `start_index` itself).
 
     Returns:
-        `start_index` as `checked_start_index` gives it: a Python int when
+        `start_index` as `checks.start_index` gives it: a Python int when
         known (read once), else the traced tensor.
     """
-    start = check_start_index(start_index)
+    start = checks.known_start_index(start_index)
     if length is not None and length > sequence_length:
         raise ValueError(
             f"The input sequence is longer than `sequence_length`. Received: "

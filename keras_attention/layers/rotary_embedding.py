@@ -8,7 +8,6 @@ from keras import ops
 
 from keras_attention import checks
 from keras_attention.api_export import keras_attention_export
-from keras_attention.layers.learned_position_embedding import checked_start_index
 
 
 @keras_attention_export
@@ -65,7 +64,7 @@ class RotaryEmbedding(checks.AcceptsNestedLists, keras.layers.Layer):
                 "RotaryEmbedding needs `inputs` with an even, known last "
                 f"dimension. Received: inputs.shape={tuple(inputs.shape)}"
             )
-        start_index = checked_start_index(start_index)  # read once
+        start_index = checks.start_index(start_index)  # read once
         half = depth // 2
         inverse_frequencies = ops.power(
             float(self.max_wavelength), -ops.arange(half, dtype="float32") / half

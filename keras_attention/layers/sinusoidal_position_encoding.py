@@ -8,7 +8,6 @@ from keras import ops
 
 from keras_attention import checks
 from keras_attention.api_export import keras_attention_export
-from keras_attention.layers.learned_position_embedding import checked_start_index
 
 
 @keras_attention_export
@@ -61,7 +60,7 @@ class SinusoidalPositionEncoding(checks.AcceptsNestedLists, keras.layers.Layer):
                 "SinusoidalPositionEncoding expects `inputs` of rank 3 (batch, "
                 f"length, features). Received: inputs.shape={tuple(inputs.shape)}"
             )
-        start_index = checked_start_index(start_index)  # read once
+        start_index = checks.start_index(start_index)  # read once
         shape = ops.shape(inputs)
         length, depth = shape[1], inputs.shape[-1]
         positions = ops.arange(length) + ops.cast(start_index, "int32")

@@ -147,7 +147,7 @@ def _check_attention_inputs(query, key, value, mask):
             f"query.shape={tuple(query.shape)}, key.shape={tuple(key.shape)}"
         )
     if mask is not None:
-        checks.mask("mask", mask, tuple(mask.shape))  # its dtype
+        checks.mask_dtype("mask", mask)
         target = (query.shape[0], query.shape[1], key.shape[1])
         checks.broadcastable("mask", mask, target, "(batch, query_length, key_length)")
 
@@ -258,7 +258,7 @@ def masked_softmax(scores, mask=None, dtype=None):
     """
     checks.floating("scores", scores)
     if mask is not None:
-        checks.mask("mask", mask, tuple(mask.shape))  # its dtype
+        checks.mask_dtype("mask", mask)
         checks.broadcastable("mask", mask, scores.shape, "the scores' shape")
     dtype = dtype or scores.dtype
     scores = ops.cast(scores, "float32")

@@ -71,7 +71,7 @@ def merge_attention_masks(
         ("causal", causal, (2,), "(query_length, key_length)"),
     ):
         if mask is not None:
-            checks.mask(name, mask, tuple(mask.shape))  # its dtype
+            checks.mask_dtype(name, mask)
             checks.rank(name, mask, ranks, axes)
     merged = None
 
