@@ -13,6 +13,10 @@ import importlib
 
 # Public name -> module defining it.
 _EXPORTS = {
+    "GPT": "applications.gpt.task",
+    "GPTBackbone": "applications.gpt.backbone",
+    "GPTPreprocessor": "applications.gpt.preprocessor",
+    "GPTTokenizer": "applications.gpt.tokenizer",
     "TextClassifier": "applications.text_classifier.task",
     "TextClassifierBackbone": "applications.text_classifier.backbone",
     "TextClassifierPreprocessor": "applications.text_classifier.preprocessor",

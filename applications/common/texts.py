@@ -34,20 +34,23 @@ def is_python_text(x):
     return isinstance(x, np.ndarray) and x.dtype.kind in ("U", "S", "O")
 
 
-def check_texts(texts, name="texts"):
+def check_texts(texts, name="texts", allow_empty=False):
     """Checks a batch of Python strings before tokenizing.
 
     Args:
         texts: a string or a list / tuple / 1-D array of strings (bytes are
             decoded as UTF-8).
         name: the argument name used in errors.
+        allow_empty: whether an empty (or blank) string is accepted, e.g.
+            a prompt to generate from nothing.
 
     Returns:
         list of str.
 
     Raises:
         TypeError: if `texts` or one of its items is not a string.
-        ValueError: if the batch or one of its strings is empty.
+        ValueError: if the batch (or, unless `allow_empty`, one of its
+            strings) is empty.
     """
     if isinstance(texts, (str, bytes)):
         texts = [texts]
@@ -76,7 +79,7 @@ def check_texts(texts, name="texts"):
                 f"`{name}` must hold strings. Received {type(text).__name__} "
                 f"{text!r:.80} at index {index}."
             )
-        if not text.strip():
+        if not allow_empty and not text.strip():
             raise ValueError(
                 f"`{name}` holds an empty string at index {index} ({text!r}); "
                 "expected non-empty text."

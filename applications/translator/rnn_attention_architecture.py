@@ -16,7 +16,7 @@ E `hidden_dim` (embeddings and GRU states), V vocabulary.
 import keras
 from keras import ops
 
-from applications.translator.tied_output_projection import TiedOutputProjection
+from applications.common.tied_output_projection import TiedOutputProjection
 from keras_attention import layers
 
 

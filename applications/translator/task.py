@@ -8,6 +8,7 @@ import keras_hub
 from keras import ops
 
 from applications.common.checks import check_number
+from applications.common.decoding import mask_after_stop
 from applications.common.presets import PresetMixin
 from applications.common.texts import check_texts, is_python_text
 from applications.translator.backbone import TranslatorBackbone
@@ -140,19 +141,9 @@ class Translator(PresetMixin, keras_hub.models.Seq2SeqLM):
             stop_token_ids=stop_token_ids,
             model=self,
         )
-        if stop_token_ids is None:
-            decoder_padding_mask = ops.ones_like(decoder_token_ids, dtype="bool")
-        else:
-            # Keep the tokens up to and including the first generated stop token.
-            generated = ops.logical_not(
-                ops.cast(inputs["decoder_padding_mask"], "bool")
-            )
-            is_stop = ops.zeros_like(generated)
-            for stop in stop_token_ids:
-                is_stop = ops.logical_or(is_stop, ops.equal(decoder_token_ids, stop))
-            ends = ops.cast(ops.logical_and(is_stop, generated), "int32")
-            after_end = ops.cumsum(ends, axis=-1) - ends
-            decoder_padding_mask = ops.equal(after_end, 0)
+        decoder_padding_mask = mask_after_stop(
+            decoder_token_ids, inputs["decoder_padding_mask"], stop_token_ids
+        )
         return {
             "decoder_token_ids": decoder_token_ids,
             "decoder_padding_mask": decoder_padding_mask,

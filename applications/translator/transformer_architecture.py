@@ -10,7 +10,7 @@ N `num_layers`, H heads, D head size (E / H), E `hidden_dim`, V vocabulary.
 import keras
 from keras import ops
 
-from applications.translator.tied_output_projection import TiedOutputProjection
+from applications.common.tied_output_projection import TiedOutputProjection
 from keras_attention import layers
 
 

@@ -30,6 +30,10 @@ class TransformerBlockBase(checks.AcceptsNestedLists, keras.layers.Layer):
             (None: "glorot_uniform").
         bias_initializer: initializer of the dense biases (None:
             "zeros").
+        use_rotary_embedding: whether self-attention rotates queries and
+            keys with `RotaryEmbedding` (RoPE, Su et al. 2021), for models
+            whose positions come from the attention rather than from an
+            added position embedding. Cross-attention never rotates.
         **kwargs: forwarded to `keras.layers.Layer`.
 
     Raises:
@@ -47,6 +51,7 @@ class TransformerBlockBase(checks.AcceptsNestedLists, keras.layers.Layer):
         normalize_first=False,
         kernel_initializer="glorot_uniform",
         bias_initializer="zeros",
+        use_rotary_embedding=False,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -65,6 +70,9 @@ class TransformerBlockBase(checks.AcceptsNestedLists, keras.layers.Layer):
         )
         self.bias_initializer = checks.initializer(
             "bias_initializer", bias_initializer, "zeros"
+        )
+        self.use_rotary_embedding = checks.boolean(
+            "use_rotary_embedding", use_rotary_embedding
         )
         self.supports_masking = True
 
@@ -107,12 +115,13 @@ class TransformerBlockBase(checks.AcceptsNestedLists, keras.layers.Layer):
             "bias_initializer": self.bias_initializer,
         }
 
-    def _build_attention(self, name, query_shape, value_shape):
+    def _build_attention(self, name, query_shape, value_shape, rotary=False):
         width = self._model_width(query_shape)
         attention = MultiHeadAttention(
             num_heads=self.num_heads,
             key_dim=width // self.num_heads,
             dropout=self.dropout,
+            use_rotary_embedding=rotary,
             dtype=self.dtype_policy,
             name=name,
             **self._initializers(),
@@ -192,6 +201,7 @@ class TransformerBlockBase(checks.AcceptsNestedLists, keras.layers.Layer):
                     self.kernel_initializer
                 ),
                 "bias_initializer": keras.initializers.serialize(self.bias_initializer),
+                "use_rotary_embedding": self.use_rotary_embedding,
             }
         )
         return config

@@ -101,7 +101,10 @@ class TransformerDecoderBlock(TransformerBlockBase):
         if encoder_sequence_shape is not None:
             self._check_rank(encoder_sequence_shape, "encoder_sequence")
         self.self_attention, self.self_attention_layer_norm = self._build_attention(
-            "self_attention", decoder_sequence_shape, decoder_sequence_shape
+            "self_attention",
+            decoder_sequence_shape,
+            decoder_sequence_shape,
+            rotary=self.use_rotary_embedding,
         )
         self.cross_attention = self.cross_attention_layer_norm = None
         self._encoder_width = None

@@ -61,7 +61,10 @@ class TransformerEncoderBlock(TransformerBlockBase):
     def build(self, inputs_shape):
         self._check_rank(inputs_shape, "inputs")
         self.self_attention, self.self_attention_layer_norm = self._build_attention(
-            "self_attention", inputs_shape, inputs_shape
+            "self_attention",
+            inputs_shape,
+            inputs_shape,
+            rotary=self.use_rotary_embedding,
         )
         self._build_feedforward(inputs_shape)
 

@@ -1,0 +1,346 @@
+"""Training recipe of the GPT: a typed config and `train(config)`.
+
+    from applications.gpt.training import GPTTrainingConfig, train
+
+    gpt, record = train(GPTTrainingConfig(
+        dataset="tiny_shakespeare", epochs=8, steps_per_epoch=250,
+        output="my_gpt"))
+
+`keras-attention train lm` maps its options onto the config. Training
+follows nanoGPT (Karpathy): batches of random windows of the training
+token stream, AdamW with a linear warmup and cosine decay, and the
+validation loss measured every `steps_per_epoch` steps; the best
+evaluation's weights are kept.
+"""
+
+import math
+
+from applications.common import training
+from applications.common.config import (
+    TransformerTrainingConfig,
+    option,
+    training_config,
+)
+from applications.common.sentence_piece import MODEL_TYPES
+from applications.data.language_modeling import DATASETS
+
+#: Lines of generated text kept in the record, from an empty prompt.
+SAMPLE_LENGTH = 200
+
+
+@training_config(
+    num_layers=4,
+    num_heads=4,
+    hidden_dim=128,
+    intermediate_dim=option(
+        512, "feed-forward width d_ff (4 x width in GPT-2)", "model", "[1, inf)"
+    ),
+    dropout=0.0,
+    epochs=option(
+        8,
+        "validation evaluations: training runs --epochs x --steps-per-epoch steps",
+        "training",
+        "[1, inf)",
+    ),
+    steps_per_epoch=option(
+        250,
+        "training steps (random batches) between two validation evaluations",
+        "training",
+        "[1, inf)",
+    ),
+    batch_size=option(12, "windows per training step", "training", "[1, inf)"),
+    validation_fraction=option(
+        0.1,
+        "share of the text for the validation loss: the end of a text file "
+        "(nanoGPT's split), or whole documents of a TSV",
+        "split",
+        "[0, 1)",
+    ),
+    test_fraction=option(
+        0.0, "share of the text held out for a test loss (0: none)", "split", "[0, 1)"
+    ),
+)
+class GPTTrainingConfig(TransformerTrainingConfig):
+    """How to train a `GPT` language model (see `option` helps).
+
+    Give `data` (a `.txt` file, or a TSV of documents) or `dataset`. A
+    vocabulary is learned from the training split (`tokenizer`), then the
+    model trains `epochs x steps_per_epoch` steps on random windows of
+    `sequence_length + 1` tokens, the validation loss measured after every
+    `steps_per_epoch` steps on the whole validation split.
+    """
+
+    data: str | None = option(
+        None,
+        "training text: a UTF-8 .txt file (one document) or a TSV (one document a row)",
+        "data",
+        exclusive="source",
+        required=True,
+    )
+    dataset: str | None = option(
+        None,
+        "a known text: tiny_shakespeare, tang_poems (Complete Tang Poems)",
+        "data",
+        exclusive="source",
+        required=True,
+        choices=tuple(DATASETS),
+    )
+    text_columns: str | None = option(
+        None,
+        "for a TSV --data: the 0-based columns that make a document's text, "
+        "e.g. 0,2 (default: all)",
+        "data",
+    )
+    data_dir: str | None = option(
+        None,
+        "directory of the --dataset's file (default: ../shared/data/"
+        "language_modeling if present, else download)",
+        "data",
+    )
+    tokenizer: str = option(
+        "char",
+        "SentencePiece vocabulary with byte fallback: one token per character, "
+        "or learned subwords (bpe, unigram)",
+        "model",
+        choices=MODEL_TYPES,
+    )
+    vocabulary_size: int = option(
+        1024,
+        "the most tokens, 260 reserved ones (specials, newline, 256 bytes) "
+        "included; a character vocabulary keeps only the characters seen",
+        "model",
+        "[261, inf)",
+    )
+    character_coverage: float = option(
+        1.0,
+        "share of the characters given a token of their own (the rarest others "
+        "are spelled in bytes; e.g. 0.9995 for Chinese)",
+        "model",
+        "(0, 1]",
+    )
+    sequence_length: int = option(
+        64, "the context: tokens the model sees (block size)", "model", "[2, inf)"
+    )
+    position: str = option(
+        "learned", "position encoding", "model", choices=("learned", "rotary")
+    )
+    learning_rate: float = option(
+        1e-3, "the peak learning rate", "training", "(0, inf)"
+    )
+    warmup_steps: int = option(
+        100, "steps of linear learning-rate warmup", "training", "[0, inf)"
+    )
+    final_learning_rate: float = option(
+        0.1,
+        "the learning rate at the end of the cosine decay, as a share of the peak",
+        "training",
+        "[0, 1]",
+    )
+    weight_decay: float = option(
+        0.1, "AdamW's decoupled weight decay", "training", "[0, inf)"
+    )
+
+    def __post_init__(self):
+        super().__post_init__()
+        if (self.data is None) == (self.dataset is None):
+            raise ValueError(
+                "Give one of `data` (--data, a text file) and `dataset` "
+                f"(--dataset). Received: data={self.data!r}, "
+                f"dataset={self.dataset!r}"
+            )
+        self.columns()
+
+    def columns(self):
+        """`text_columns` as a list of ints, or None."""
+        if self.text_columns is None:
+            return None
+        try:
+            columns = [int(c) for c in str(self.text_columns).split(",")]
+        except ValueError:
+            columns = []
+        if not columns or min(columns) < 0:
+            raise ValueError(
+                "`text_columns` (--text-columns) must list 0-based column "
+                f"numbers, e.g. '0,2'. Received: {self.text_columns!r}"
+            )
+        return columns
+
+
+def train(config, command=None):
+    """`gpt, record = train(config)`: a `GPT` trained as `config` says, and
+    its record, both written to `config.output` when set (`command`, the
+    command line, is kept in the record)."""
+    import keras
+
+    from applications.data import language_modeling as data
+    from applications.gpt.backbone import GPTBackbone
+
+    run = training.TrainingRun(config, command, backbone_cls=GPTBackbone)
+    documents, description = load_documents(config)
+    splits = data.split_documents(
+        documents, config.validation_fraction, config.test_fraction, config.seed
+    )
+    gpt = build_gpt(config, splits[0])
+    tokenizer = gpt.preprocessor.tokenizer
+    streams = [data.token_stream(tokenizer, split) for split in splits]
+    train_data = data.random_windows(
+        streams[0], config.sequence_length, config.batch_size, config.seed
+    )
+    validation_data = None
+    if len(streams[1]):
+        validation_data = data.evaluation_windows(
+            streams[1], config.sequence_length, config.batch_size
+        )
+    total_steps = config.epochs * config.steps_per_epoch
+    gpt.compile(optimizer=_optimizer(config, total_steps))
+    print_summary(config, gpt, streams, description, keras.config.backend())
+    monitor = "val_loss" if validation_data is not None else None
+    result = run.fit(gpt, train_data, validation_data, monitor)
+    metrics = {
+        "token_counts": dict(zip(("train", "validation", "test"), map(len, streams)))
+    }
+    if validation_data is not None:
+        loss = result["best_value"]
+        metrics.update(
+            validation_loss=round(loss, 4),
+            validation_perplexity=round(math.exp(loss), 3),
+        )
+        metrics["result"] = (
+            f"validation loss {loss:.4f} (perplexity {math.exp(loss):.2f})"
+        )
+    if len(streams[2]):
+        loss = evaluate_loss(gpt, streams[2], config.sequence_length, config.batch_size)
+        metrics.update(
+            test_loss=round(loss, 4), test_perplexity=round(math.exp(loss), 3)
+        )
+        metrics["result"] = f"test loss {loss:.4f} (perplexity {math.exp(loss):.2f})"
+    metrics["history"] = {
+        k: [round(float(v), 4) for v in values]
+        for k, values in result["history"].items()
+    }
+    keras.utils.set_random_seed(config.seed)
+    metrics["sample"] = gpt.generate(
+        "", max_length=min(SAMPLE_LENGTH, config.sequence_length), stop_token_ids=None
+    )
+    examples = (splits[0][:2], splits[0][:2])
+    return run.finish(
+        gpt,
+        (examples, (splits[1], splits[1]), (splits[2], splits[2])),
+        f"GPT language model ({config.tokenizer} tokens) trained on {description}",
+        description,
+        **metrics,
+    )
+
+
+def load_documents(config):
+    """The documents `config` names and a description of them."""
+    from applications.data import language_modeling as data
+
+    if config.dataset is not None:
+        documents, source = data.load_dataset(config.dataset, config.data_dir)
+        return documents, f"{config.dataset} ({len(documents)} documents, {source})"
+    documents = data.load_documents(config.data, config.columns())
+    return documents, f"{config.data} ({len(documents)} documents)"
+
+
+def build_gpt(config, texts):
+    """An untrained `GPT` as `config` says, its vocabulary learned from `texts`."""
+    from applications.gpt.backbone import GPTBackbone
+    from applications.gpt.preprocessor import GPTPreprocessor
+    from applications.gpt.task import GPT
+    from applications.gpt.tokenizer import GPTTokenizer
+
+    tokenizer = GPTTokenizer.from_texts(
+        texts,
+        vocabulary_size=config.vocabulary_size,
+        model_type=config.tokenizer,
+        character_coverage=config.character_coverage,
+    )
+    backbone = GPTBackbone(
+        vocabulary_size=tokenizer.vocabulary_size(),
+        num_layers=config.num_layers,
+        num_heads=config.num_heads,
+        hidden_dim=config.hidden_dim,
+        intermediate_dim=config.intermediate_dim,
+        max_sequence_length=config.sequence_length,
+        dropout=config.dropout,
+        position=config.position,
+    )
+    preprocessor = GPTPreprocessor(tokenizer, sequence_length=config.sequence_length)
+    return GPT(backbone, preprocessor)
+
+
+def _optimizer(config, total_steps):
+    import keras
+
+    schedule = training.warmup_cosine_schedule(
+        config.learning_rate,
+        total_steps,
+        config.warmup_steps,
+        alpha=config.final_learning_rate,
+    )
+    optimizer = keras.optimizers.AdamW(
+        learning_rate=schedule,
+        weight_decay=config.weight_decay,
+        beta_2=0.99,
+        global_clipnorm=1.0,
+    )
+    optimizer.exclude_from_weight_decay(var_names=["bias", "gamma", "beta"])
+    return optimizer
+
+
+def evaluate_loss(gpt, stream, sequence_length, batch_size=32):
+    """Mean next-token cross-entropy (nats) over a token stream.
+
+    Args:
+        gpt: a `GPT`.
+        stream: int token ids (e.g. `token_stream()` of a split).
+        sequence_length: the context of each window (see
+            `language_modeling.evaluation_windows`).
+        batch_size: windows per batch.
+
+    Returns:
+        float, the loss; its `exp` is the perplexity.
+    """
+    from applications.data.language_modeling import evaluation_windows
+
+    results = gpt.evaluate(
+        evaluation_windows(stream, sequence_length, batch_size),
+        verbose=0,
+        return_dict=True,
+    )
+    return float(results["loss"])
+
+
+def print_summary(config, gpt, streams, description, backend):
+    """One block before training: data, vocabulary, model, device."""
+    import keras
+
+    tokenizer = gpt.preprocessor.tokenizer
+    learned = tokenizer.vocabulary_size()
+    note = ""
+    if learned < config.vocabulary_size:
+        note = f" (asked {config.vocabulary_size}; the text has fewer " + (
+            "characters)" if config.tokenizer == "char" else "pieces)"
+        )
+    try:
+        devices = ", ".join(map(str, keras.distribution.list_devices()))
+    except AttributeError:  # torch: keras.distribution does not list devices
+        devices = str(keras.ops.convert_to_tensor(0).device)
+    lines = [
+        f"data        {description}",
+        "tokens      "
+        + ", ".join(
+            f"{name} {len(s):,}"
+            for name, s in zip(("train", "validation", "test"), streams)
+        ),
+        f"vocabulary  {learned:,} {config.tokenizer} tokens{note}",
+        f"model       {gpt.count_params():,} parameters, {config.num_layers} layers, "
+        f"width {config.hidden_dim}, context {config.sequence_length}",
+        f"training    {config.epochs * config.steps_per_epoch:,} steps of "
+        f"{config.batch_size} x {config.sequence_length} tokens, validation every "
+        f"{config.steps_per_epoch}",
+        f"device      {backend} on {devices}",
+    ]
+    if config.verbose:
+        print("\n".join(lines), flush=True)
