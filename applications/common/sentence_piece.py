@@ -9,13 +9,15 @@ give `text` back exactly, in any language:
   repeated ones included (`remove_extra_whitespaces=False`,
   `add_dummy_prefix=False`);
 - `"\\n"` is a token of its own (SentencePiece learns from lines, so a
-  newline would otherwise be unknown);
+  newline would otherwise be unknown), and so is the space for a character
+  vocabulary (however rare spaces are in the text, e.g. in Chinese);
 - byte fallback: a character outside the vocabulary becomes the tokens of
   its UTF-8 bytes (`<0x00>` ... `<0xFF>`), never `<unk>`.
 
 The ids are fixed: 0 `<unk>`, 1 `<s>` (start), 2 `</s>` (end), 3 `"\\n"`,
-then the 256 byte tokens, then the learned pieces. The model is the
-serialized proto that `keras_hub.tokenizers.SentencePieceTokenizer` reads.
+(4 the space `"\u2581"`, for characters), then the 256 byte tokens, then
+the learned pieces. The model is the serialized proto that
+`keras_hub.tokenizers.SentencePieceTokenizer` reads.
 """
 
 import io
@@ -23,7 +25,7 @@ import io
 #: Model types: one token per character, or learned subwords.
 MODEL_TYPES = ("char", "bpe", "unigram")
 #: The ids before the learned pieces: specials, newline, 256 bytes.
-RESERVED_PIECES = 4 + 256
+RESERVED_PIECES = 4 + 256  # a character vocabulary reserves the space too
 
 
 def train_sentence_piece(
@@ -82,7 +84,13 @@ def train_sentence_piece(
             normalization_rule_name="identity",
             remove_extra_whitespaces=False,
             add_dummy_prefix=False,
-            user_defined_symbols=["\n"],
+            # The space is "\u2581" inside SentencePiece: a piece of its own
+            # for characters, a character every subword may start with.
+            **(
+                {"user_defined_symbols": ["\n", "\u2581"]}
+                if model_type == "char"
+                else {"user_defined_symbols": ["\n"], "required_chars": "\u2581"}
+            ),
             unk_id=0,
             bos_id=1,
             eos_id=2,

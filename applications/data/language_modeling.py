@@ -182,8 +182,9 @@ def split_documents(documents, validation_fraction, test_fraction, seed):
     """
     if len(documents) == 1:
         text = documents[0]
-        test_start = len(text) - int(len(text) * test_fraction)
-        validation_start = test_start - int(len(text) * validation_fraction)
+        # nanoGPT's boundary: train = text[:int(n * 0.9)].
+        validation_start = int(len(text) * (1 - validation_fraction - test_fraction))
+        test_start = int(len(text) * (1 - test_fraction))
         parts = (
             text[:validation_start],
             text[validation_start:test_start],

@@ -374,18 +374,19 @@ class GPT(PresetMixin, keras_hub.models.CausalLM):
     def score(self, texts, batch_size=32):
         """Log-likelihood of every token of each text under the model.
 
-        Each text is scored as the preprocessor packs it for training
-        (its tokens, then `</s>`), the first token predicted from nothing
-        but the position. A text longer than the preprocessor's
-        `sequence_length` + 1 tokens is refused (score it in parts).
+        Each text is scored as the preprocessor packs it for training:
+        its tokens, then `</s>`; the first token is context only (nothing
+        comes before it), every later token and the closing `</s>` are
+        predicted. A text longer than the preprocessor's `sequence_length`
+        tokens is refused (score it in parts).
 
         Args:
             texts: a string or a list of strings.
             batch_size: texts scored together.
 
         Returns:
-            list of dicts, one per text: `"tokens"` (the predicted token
-            strings), `"log_likelihood"` (numpy array of natural-log
+            list of dicts, one per text: `"tokens"` (the predicted tokens,
+            as strings), `"log_likelihood"` (numpy array of natural-log
             probabilities, one per token), `"loss"` (their negative mean,
             nats per token) and `"perplexity"` (exp of the loss).
 

@@ -15,6 +15,8 @@ import functools
 import keras
 import numpy as np
 
+from applications.gpt.task import GPT
+from applications.gpt.training import GPTTrainingConfig, build_gpt
 from applications.text_classifier.task import TextClassifier
 from applications.text_classifier.training import (
     TextClassifierTrainingConfig,
@@ -49,6 +51,13 @@ PAIRS = [
 
 DIGIT_NAMES = ["zero", "one", "two"]
 
+VERSES = [
+    "To be, or not to be: that is the question.",
+    "床前明月光，疑是地上霜。",
+    "Shall I compare thee to a summer's day?",
+    "舉頭望明月，低頭思故鄉。",
+]
+
 
 def _digit_images(count=4):
     """Random (count, 8, 8, 1) uint8 images and their labels."""
@@ -70,7 +79,7 @@ class ApplicationCase:
         forward_inputs: `forward_inputs(task)` returns what the functional
             task takes (the preprocessor's output, as numpy).
         fit_data: `(x, y)` raw examples for `task.fit` (through the
-            preprocessor).
+            preprocessor); `y` is None for a language model.
     """
 
     name: str
@@ -121,6 +130,16 @@ def _vision_transformer(**tiny):
     return build_vision_transformer(config, (8, 8, 1), DIGIT_NAMES)
 
 
+def _gpt(**tiny):
+    config = GPTTrainingConfig(
+        data="verses.txt",
+        vocabulary_size=300,
+        sequence_length=16,
+        **{"hidden_dim": 16, "intermediate_dim": 32, **tiny},
+    )
+    return build_gpt(config, VERSES)
+
+
 def _numpy(tree):
     return keras.tree.map_structure(lambda x: np.asarray(x), tree)
 
@@ -155,6 +174,13 @@ APPLICATION_CASES = [
         _seeded(_vision_transformer),
         lambda task: _digit_images()[0].astype("float32") / 255.0,
         _digit_images(),
+    ),
+    ApplicationCase(
+        "gpt",
+        GPT,
+        _seeded(_gpt),
+        lambda task: _numpy(task.preprocessor(VERSES)[0]),
+        (VERSES, None),
     ),
 ]
 

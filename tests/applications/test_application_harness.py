@@ -81,7 +81,7 @@ def test_a_fit_step_trains_every_weight_and_gives_a_finite_loss(case):
     task = case.build()  # a fresh one: fit changes it
     before = [np.array(w) for w in task.trainable_weights]
     x, y = case.fit_data
-    history = task.fit(x, y, batch_size=len(y), epochs=1, verbose=0)
+    history = task.fit(x, y, batch_size=len(x), epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])
     changed = [
         not np.array_equal(b, np.array(w))

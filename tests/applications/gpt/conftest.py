@@ -1,0 +1,9 @@
+"""Untrained tiny GPTs shared by the GPT tests (read-only use)."""
+
+import pytest
+from gpt_helpers import build_gpt
+
+
+@pytest.fixture(scope="session", params=["learned", "rotary"])
+def gpt(request):
+    return build_gpt(position=request.param)

@@ -1,0 +1,78 @@
+"""GPT backbone: GPT-2 small's size, keras-hub's GPT-2 as a peer, and the
+cache giving the full causal pass's outputs."""
+
+import keras
+import keras_hub
+import numpy as np
+import pytest
+from gpt_helpers import build_gpt
+
+from applications.gpt.backbone import GPTBackbone
+
+
+def test_gpt2_small_has_gpt2_small_parameter_count():
+    backbone = GPTBackbone.from_preset("gpt2_small")
+    # GPT-2 small with tied embeddings (Radford et al. 2019; Hugging Face's
+    # GPT2LMHeadModel): 50,257 x 768 tokens + 1,024 x 768 positions
+    # + 12 x (4 x 768^2 + 4 x 768 attention, 2 x 768 x 3,072 + 3,072 + 768
+    # feed-forward, 4 x 768 layer norms) + 2 x 768 final layer norm.
+    per_block = 4 * 768**2 + 4 * 768 + 2 * 768 * 3072 + 3072 + 768 + 4 * 768
+    expected = 50257 * 768 + 1024 * 768 + 12 * per_block + 2 * 768
+    assert expected == 124_439_808
+    assert backbone.count_params() == expected
+    assert (backbone.num_layers, backbone.num_heads, backbone.hidden_dim) == (
+        12,
+        12,
+        768,
+    )
+
+
+def test_parameter_count_equals_keras_hub_gpt2_of_the_same_size():
+    config = dict(vocabulary_size=1000, num_layers=2, num_heads=4, hidden_dim=64,
+                  intermediate_dim=256, max_sequence_length=128)  # fmt: skip
+    ours = GPTBackbone(**config)
+    peer = keras_hub.models.GPT2Backbone(**config)
+    assert ours.count_params() == peer.count_params()
+
+
+def _full_logits(gpt, ids):
+    mask = np.ones_like(ids)
+    return keras.ops.convert_to_numpy(
+        gpt({"token_ids": ids, "padding_mask": mask}, training=False)
+    )
+
+
+def test_cached_steps_equal_the_full_causal_pass(gpt):
+    ids = np.random.default_rng(0).integers(0, 200, size=(2, 10)).astype("int32")
+    expected = _full_logits(gpt, ids)
+    cache = gpt.backbone.initial_cache(2, 10)
+    # A prefix of 4 tokens written in one pass, then one token per step.
+    logits, _, cache = gpt.call_with_cache(ids[:, :4], cache, 0)
+    steps = [keras.ops.convert_to_numpy(logits)]
+    for index in range(4, 10):
+        logits, _, cache = gpt.call_with_cache(ids[:, index : index + 1], cache, index)
+        steps.append(keras.ops.convert_to_numpy(logits))
+    np.testing.assert_allclose(np.concatenate(steps, axis=1), expected, atol=1e-4)
+
+
+def test_attention_rows_are_causal_distributions(gpt):
+    ids = np.arange(1, 7, dtype="int32")[None]
+    scores = gpt.backbone.attention_scores(ids, np.ones_like(ids))
+    assert len(scores) == gpt.backbone.num_layers
+    weights = keras.ops.convert_to_numpy(scores[-1])[0]  # (H, T, T)
+    np.testing.assert_allclose(weights.sum(-1), 1.0, atol=1e-5)
+    assert np.allclose(np.triu(weights, k=1), 0.0)
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"num_heads": 3}, "must divide `hidden_dim`"),
+        ({"position": "sinusoidal"}, "`position` must be one of"),
+        ({"dropout": 1.0}, "`dropout` must be in"),
+        ({"num_layers": 0}, "`num_layers` must be a positive integer"),
+    ],
+)
+def test_bad_configs_are_refused(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        build_gpt(**overrides)
