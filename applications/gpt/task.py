@@ -14,7 +14,7 @@ from applications.common.decoding import mask_after_stop
 from applications.common.presets import PresetMixin
 from applications.common.texts import check_texts
 from applications.common.tied_output_projection import TiedOutputProjection
-from applications.gpt import generation
+from applications.gpt import decoding_step, generation
 from applications.gpt.backbone import GPTBackbone
 from applications.gpt.preprocessor import GPTPreprocessor
 from keras_attention.api_export import keras_attention_export
@@ -147,6 +147,27 @@ class GPT(PresetMixin, keras_hub.models.CausalLM):
         )
         return self.output_projection(hidden), hidden, cache
 
+    def _decode_one(self, token_ids, cache, cache_update_index, weights):
+        """One new token per row against the cache: `(logits (B, V), hidden
+        (B, E), cache)`, by `decoding_step` with its `weights` (no Keras
+        per-layer overhead on eager torch), or by `call_with_cache` when
+        `weights` is None."""
+        if weights is not None:
+            hidden, cache = decoding_step.decoding_step(
+                self.backbone, weights, token_ids, cache, cache_update_index
+            )
+            logits = self.output_projection.call(hidden)
+        else:
+            logits, hidden, cache = self.call_with_cache(
+                token_ids, cache, cache_update_index
+            )
+        return ops.squeeze(logits, 1), ops.squeeze(hidden, 1), cache
+
+    def _decoding_weights(self):
+        if decoding_step.applies(self.backbone):
+            return decoding_step.decoding_weights(self.backbone)
+        return None
+
     def _build_cache(self, token_ids):
         """Writes the whole (padded) prompt into a new cache in one pass."""
         batch_size, max_length = ops.shape(token_ids)
@@ -175,6 +196,7 @@ class GPT(PresetMixin, keras_hub.models.CausalLM):
         index = ops.min(ops.sum(ops.cast(padding_mask, "int32"), axis=-1))
         penalty = self.repetition_penalty
         vocabulary_size = self.backbone.vocabulary_size
+        weights = self._decoding_weights()
         state = cache
         if penalty != 1.0:
             before = ops.arange(ops.shape(token_ids)[1]) < index - 1
@@ -188,10 +210,9 @@ class GPT(PresetMixin, keras_hub.models.CausalLM):
             batch_size = ops.shape(prompt)[0]
             token = ops.slice(prompt, [0, cache_update_index], [batch_size, 1])
             cache = state[0] if penalty != 1.0 else state
-            logits, hidden, cache = self.call_with_cache(
-                token, cache, cache_update_index
+            logits, hidden, cache = self._decode_one(
+                token, cache, cache_update_index, weights
             )
-            logits, hidden = ops.squeeze(logits, 1), ops.squeeze(hidden, 1)
             if penalty == 1.0:
                 return logits, hidden, cache
             seen = generation.add_seen_token(state[1], token)
@@ -349,7 +370,7 @@ class GPT(PresetMixin, keras_hub.models.CausalLM):
                 seen = generation.seen_tokens(
                     token_ids, ops.ones_like(token_ids), self.backbone.vocabulary_size
                 )
-            new_ids = []
+            new_ids, weights = [], self._decoding_weights()
             for index in range(len(prompt_ids), max_length):
                 if seen is not None:
                     logits = generation.penalize_repetition(
@@ -368,8 +389,7 @@ class GPT(PresetMixin, keras_hub.models.CausalLM):
                 token_ids = ops.convert_to_tensor([[token]], dtype="int32")
                 if seen is not None:
                     seen = generation.add_seen_token(seen, token_ids)
-                logits, _, cache = self.call_with_cache(token_ids, cache, index)
-                logits = logits[:, -1]
+                logits, _, cache = self._decode_one(token_ids, cache, index, weights)
 
     def score(self, texts, batch_size=32):
         """Log-likelihood of every token of each text under the model.

@@ -4,6 +4,11 @@ import pytest
 from gpt_helpers import build_gpt
 
 
+@pytest.fixture(scope="session")
+def gpt():
+    return build_gpt()
+
+
 @pytest.fixture(scope="session", params=["learned", "rotary"])
-def gpt(request):
+def any_gpt(request):
     return build_gpt(position=request.param)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from gpt_helpers import build_gpt
 
+from applications.gpt import decoding_step
 from applications.gpt.backbone import GPTBackbone
 
 
@@ -42,7 +43,8 @@ def _full_logits(gpt, ids):
     )
 
 
-def test_cached_steps_equal_the_full_causal_pass(gpt):
+def test_cached_steps_equal_the_full_causal_pass(any_gpt):
+    gpt = any_gpt
     ids = np.random.default_rng(0).integers(0, 200, size=(2, 10)).astype("int32")
     expected = _full_logits(gpt, ids)
     cache = gpt.backbone.initial_cache(2, 10)
@@ -55,7 +57,8 @@ def test_cached_steps_equal_the_full_causal_pass(gpt):
     np.testing.assert_allclose(np.concatenate(steps, axis=1), expected, atol=1e-4)
 
 
-def test_attention_rows_are_causal_distributions(gpt):
+def test_attention_rows_are_causal_distributions(any_gpt):
+    gpt = any_gpt
     ids = np.arange(1, 7, dtype="int32")[None]
     scores = gpt.backbone.attention_scores(ids, np.ones_like(ids))
     assert len(scores) == gpt.backbone.num_layers
@@ -76,3 +79,33 @@ def test_attention_rows_are_causal_distributions(gpt):
 def test_bad_configs_are_refused(overrides, message):
     with pytest.raises(ValueError, match=message):
         build_gpt(**overrides)
+
+
+@pytest.mark.parametrize("normalize_first", [True, False])
+@pytest.mark.parametrize("position", ["learned", "rotary"])
+def test_direct_decoding_step_equals_the_layers(position, normalize_first):
+    gpt = build_gpt(position=position, normalize_first=normalize_first)
+    ids = np.random.default_rng(1).integers(0, 200, size=(3, 9)).astype("int32")
+    cache = gpt.backbone.initial_cache(3, 12)
+    _, _, cache = gpt.call_with_cache(ids[:, :5], cache, 0)
+    reference_cache = cache
+    weights = decoding_step.decoding_weights(gpt.backbone)
+    for index in range(5, 9):
+        token = ids[:, index : index + 1]
+        expected, _, reference_cache = gpt.call_with_cache(
+            token, reference_cache, index
+        )
+        hidden, cache = decoding_step.decoding_step(
+            gpt.backbone, weights, token, cache, index
+        )
+        found = gpt.output_projection(hidden)
+        np.testing.assert_allclose(
+            keras.ops.convert_to_numpy(found),
+            keras.ops.convert_to_numpy(expected),
+            atol=1e-5,
+        )
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(cache),
+        keras.ops.convert_to_numpy(reference_cache),
+        atol=1e-5,
+    )

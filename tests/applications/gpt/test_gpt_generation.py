@@ -37,7 +37,8 @@ def _generated_ids(gpt, prompts, max_length, **kwargs):
     return keras.ops.convert_to_numpy(outputs["token_ids"])
 
 
-def test_cached_greedy_equals_recomputing_the_prefix(gpt):
+def test_cached_greedy_equals_recomputing_the_prefix(any_gpt):
+    gpt = any_gpt
     gpt.compile(sampler="greedy")
     # One batch of prompts of different lengths (one empty): each row equals
     # its own prompt decoded alone without a cache.
