@@ -21,8 +21,12 @@ SECTIONS = (
     "encoder_train_step",
     "attention_layer",
     "decoding",
+    "generation",
+    "nanogpt_shakespeare",
     "application_throughput",
 )
+GENERATION_GOAL = {"torch": 3.0}  # ours / keras-hub tokens/s; 1.0 elsewhere
+NANOGPT_LOSS_MARGIN = 0.02
 
 
 def _f(value, digits=1):
@@ -242,6 +246,78 @@ def _beams(records):
     return "?"
 
 
+def _generation(records):
+    rows, goals = [], []
+    for record in _by(records, "generation"):
+        backend = record["backend"]
+        for batch, r in record["results"]["batches"].items():
+            rows.append(
+                [
+                    backend,
+                    batch,
+                    _f(r["ours_tokens_per_s"], 0),
+                    _f(r["keras_hub_tokens_per_s"], 0),
+                    f"**{r['ours_over_keras_hub']:.2f}x**",
+                    _f(r["recompute_tokens_per_s"], 0),
+                    f"{r['ours_over_recompute']:.1f}x",
+                    _f(r["identical_greedy_tokens"]),
+                ]
+            )
+            goals.append((backend, batch, r["ours_over_keras_hub"]))
+    header = [
+        "backend",
+        "batch",
+        "ours tokens/s",
+        "keras-hub GPT2CausalLM tokens/s",
+        "ours / keras-hub",
+        "recompute tokens/s",
+        "ours / recompute",
+        "identical greedy tokens",
+    ]
+    return (_table(header, rows) if rows else "No results.\n"), goals
+
+
+def _nanogpt(records):
+    rows, goals = [], []
+    for record in _by(records, "nanogpt_shakespeare"):
+        r = record["results"]
+        nano = r["nanogpt"]
+        rows.append(
+            [
+                "nanoGPT `train.py` (torch)",
+                _f(nano["ms_per_iteration"], 0),
+                f"{nano['best_reported_validation_loss']:.4f} (20 batches)",
+                f"{nano['window_validation_loss']:.4f}",
+                "–",
+            ]
+        )
+        for backend, ours in r["ours"].items():
+            rows.append(
+                [
+                    f"ours, `train lm` ({backend})",
+                    _f(ours["ms_per_iteration"], 0),
+                    f"{ours['validation_loss']:.4f} (every window)",
+                    f"{ours['validation_loss']:.4f}",
+                    f"{ours['ms_per_iteration_over_nanogpt']:.2f}x",
+                ]
+            )
+            goals.append(
+                (
+                    backend,
+                    ours["loss_minus_nanogpt"],
+                    ours["ms_per_iteration_over_nanogpt"],
+                )
+            )
+    header = [
+        "run",
+        "ms/iteration",
+        "validation loss as reported",
+        "validation loss, same windows",
+        "time / nanoGPT",
+    ]
+    return (_table(header, rows) if rows else "No results.\n"), goals
+
+
 def _throughput(records):
     rows = []
     for record in _by(records, "application_throughput"):
@@ -270,7 +346,8 @@ def _throughput(records):
     return _table(header, rows) if rows else "No results.\n"
 
 
-def _goals(encoder_goals, decoding_goals, memory_notes):
+def _goals(encoder_goals, decoding_goals, memory_notes, generation_goals=(),
+           nanogpt_goals=()):  # fmt: skip
     rows = []
     for backend, ratio, _ in encoder_goals:
         rows.append(
@@ -307,6 +384,34 @@ def _goals(encoder_goals, decoding_goals, memory_notes):
                 _f(fused_mib is not None and fused_mib < score_mib),
             ]
         )
+    for backend, batch, ratio in generation_goals:
+        goal = GENERATION_GOAL.get(backend, 1.0)
+        rows.append(
+            [
+                f"generation ours / keras-hub GPT2CausalLM >= {goal:.1f}x "
+                f"({backend}, batch {batch})",
+                f"{ratio:.2f}x",
+                _f(ratio >= goal),
+            ]
+        )
+    if nanogpt_goals:
+        for backend, loss_gap, _ in nanogpt_goals:
+            rows.append(
+                [
+                    f"tiny Shakespeare loss <= nanoGPT's + {NANOGPT_LOSS_MARGIN} "
+                    f"({backend})",
+                    f"{loss_gap:+.4f}",
+                    _f(loss_gap <= NANOGPT_LOSS_MARGIN),
+                ]
+            )
+        best = min(nanogpt_goals, key=lambda goal: goal[2])
+        rows.append(
+            [
+                "ms/iteration <= nanoGPT's on at least one backend",
+                f"{best[2]:.2f}x ({best[0]})",
+                _f(best[2] <= 1.0),
+            ]
+        )
     return _table(["goal", "measured", "met"], rows) if rows else "No results.\n"
 
 
@@ -326,6 +431,8 @@ def render(records, command, wall_seconds=None):
     encoder, encoder_goals = _encoder(records)
     attention, memory_notes = _attention(records)
     decoding, decoding_goals = _decoding(records)
+    generation, generation_goals = _generation(records)
+    nanogpt, nanogpt_goals = _nanogpt(records)
     versions = ", ".join(
         f"{name} {machine[name]}"
         for name in (
@@ -369,7 +476,9 @@ def render(records, command, wall_seconds=None):
         "first. The conditions of each run, where its records give them, are in "
         "the list of runs above.\n",
         "## Goals\n",
-        _goals(encoder_goals, decoding_goals, memory_notes),
+        _goals(
+            encoder_goals, decoding_goals, memory_notes, generation_goals, nanogpt_goals
+        ),
         "## Encoder training step\n",
         "A 2-block post-LN encoder classifier (batch 32, length 128, d_model 256, "
         "8 heads, d_ff 1024, vocabulary 8000, mean pooling, 2 classes) built from "
@@ -418,6 +527,26 @@ def render(records, command, wall_seconds=None):
         "for each new token and the argmax at that position (compiled forward via "
         "`predict_on_batch`, a stronger baseline than the example's eager call).\n",
         decoding,
+        "## Text generation\n",
+        "A GPT of the `gpt_tiny_shakespeare` preset's size (4 layers, width 192, "
+        "4 heads, d_ff 768, vocabulary 325, random weights) continuing 8-token "
+        "prompts by 128 tokens, greedy. Ours: `GPT.generate()` (the prompt written "
+        "into one cache in one pass, then `decoding_step` per token in keras-hub's "
+        "sampler, XLA-compiled on TensorFlow/JAX, eager on torch). keras-hub: "
+        "`GPT2CausalLM.generate()` on a `GPT2Backbone` of the same size. "
+        "Recompute: nanoGPT's `generate`, the whole prefix through the model for "
+        "every token (`predict_on_batch`), which must give the same tokens.\n",
+        generation,
+        "## nanoGPT on tiny Shakespeare\n",
+        "nanoGPT's own `train.py` with its README's CPU command (4 layers, 4 heads, "
+        "width 128, context 64, batch 12, 2,000 iterations, learning rate 1e-3 "
+        "decayed to 1e-4, dropout 0), run from a copy of a nanoGPT checkout, and "
+        "our `train lm` recipe with the same settings, split (first 90% of the "
+        "characters train) and characters (`benchmarks/nanogpt_shakespeare.py`). "
+        "The same-windows column scores both models on every consecutive "
+        "64-character window of the validation text (nanoGPT's best checkpoint "
+        "with its own model code).\n",
+        nanogpt,
         "## Application presets: training throughput\n",
         "Each preset's backbone rebuilt from its `config.json` (random weights), "
         "Adam on a mean-squared-error loss over its output, synthetic batch of "

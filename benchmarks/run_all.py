@@ -30,8 +30,12 @@ BENCHMARKS = (
     "encoder_train_step",
     "attention_layer",
     "decoding",
+    "generation",
     "application_throughput",
 )
+# Run on their own (they take a checkout of another project or hours); their
+# records in benchmarks/results/ are rendered with the others.
+SEPARATE_RECORDS = ("nanogpt_shakespeare.json",)
 BACKENDS = ("tensorflow", "jax", "torch")
 
 
@@ -84,6 +88,11 @@ def earlier_records(results_directory, records):
             if (benchmark, backend) not in done and os.path.exists(path):
                 with open(path) as stream:
                     earlier.append(json.load(stream))
+    for name in SEPARATE_RECORDS:
+        path = os.path.join(results_directory, name)
+        if os.path.exists(path):
+            with open(path) as stream:
+                earlier.append(json.load(stream))
     return earlier
 
 

@@ -180,3 +180,27 @@ def test_kim_cnn_rand_cleans_text_like_kims_code_and_trains(monkeypatch):
     labels = [i % 2 for i in range(20)]
     result = kim.train_and_score(texts, labels, texts[:4], labels[:4], 0, verbose=0)
     assert 0.0 <= result["accuracy"] <= 1.0 and result["best_dev_epoch"] in (1, 2)
+
+
+def test_generation_benchmark_gives_identical_greedy_tokens():
+    from benchmarks import generation
+
+    result = generation.run(generation.QUICK, repeats=1)
+    for batch in result["batches"].values():
+        assert batch["identical_greedy_tokens"]
+        assert batch["ours_over_keras_hub"] > 0
+    page = report.render(
+        [{"benchmark": "generation", "backend": keras.config.backend(),
+          "results": result}], "x")  # fmt: skip
+    assert "generation ours / keras-hub GPT2CausalLM" in page
+
+
+def test_nanogpt_benchmark_runs_the_readme_command():
+    from benchmarks import nanogpt_shakespeare
+
+    command = nanogpt_shakespeare.nanogpt_command(nanogpt_shakespeare.CONFIG, "out")
+    for flag in ("--device=cpu", "--compile=False", "--eval_iters=20",
+                 "--block_size=64", "--batch_size=12", "--n_layer=4", "--n_head=4",
+                 "--n_embd=128", "--max_iters=2000", "--lr_decay_iters=2000",
+                 "--dropout=0.0", "--eval_interval=250"):  # fmt: skip
+        assert flag in command
