@@ -17,9 +17,13 @@ def _recomputed_greedy(gpt, prompt, max_length, penalty=1.0):
     every new token (no cache), the reference the cache must equal."""
     ids = gpt.preprocessor.tokenize_prompts([prompt])[0]
     while len(ids) < max_length:
-        x = np.asarray([ids], "int32")
-        logits = gpt({"token_ids": x, "padding_mask": np.ones_like(x)}, training=False)
-        logits = keras.ops.convert_to_numpy(logits)[0, -1].astype("float64")
+        # The prefix right-padded to one shape (one trace): causal attention
+        # keeps the padding out of the logits at the prefix's last token.
+        x = np.zeros((1, max_length), "int32")
+        x[0, : len(ids)] = ids
+        mask = np.arange(max_length)[None] < len(ids)
+        logits = gpt({"token_ids": x, "padding_mask": mask}, training=False)
+        logits = keras.ops.convert_to_numpy(logits)[0, len(ids) - 1].astype("float64")
         if penalty != 1.0:
             seen = np.zeros(logits.shape, bool)
             seen[ids] = True
