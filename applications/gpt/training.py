@@ -24,7 +24,7 @@ from applications.common.config import (
 from applications.common.sentence_piece import MODEL_TYPES
 from applications.data.language_modeling import DATASETS
 
-#: Lines of generated text kept in the record, from an empty prompt.
+#: Tokens of generated text kept in the record, from an empty prompt.
 SAMPLE_LENGTH = 200
 
 
@@ -218,9 +218,8 @@ def train(config, command=None):
         k: [round(float(v), 4) for v in values]
         for k, values in result["history"].items()
     }
-    keras.utils.set_random_seed(config.seed)
-    metrics["sample"] = gpt.generate(
-        "", max_length=min(SAMPLE_LENGTH, config.sequence_length), stop_token_ids=None
+    metrics["sample"] = sample_text(
+        gpt, config.seed, min(SAMPLE_LENGTH, config.sequence_length)
     )
     examples = (splits[0][:2], splits[0][:2])
     return run.finish(
@@ -230,6 +229,19 @@ def train(config, command=None):
         description,
         **metrics,
     )
+
+
+def sample_text(gpt, seed, max_length):
+    """What the trained model writes from an empty prompt, for the record:
+    top-k sampling (k 10, temperature 0.8) seeded with `seed`."""
+    from applications.gpt.generation import make_sampler
+
+    sampler = gpt.sampler
+    gpt.compile(sampler=make_sampler("top_k", top_k=10, temperature=0.8, seed=seed))
+    try:
+        return gpt.generate("", max_length=max_length, stop_token_ids=None)
+    finally:
+        gpt.compile(sampler=sampler)
 
 
 def load_documents(config):
