@@ -13,8 +13,9 @@ prompt, batch 1 and batch 16:
 - keras-hub: `GPT2CausalLM.generate()` on a `GPT2Backbone` of the same
   size (its own cache and loop; an eager loop on torch, keras-hub#2593);
 - recompute: nanoGPT's `generate` method, the full model on the whole
-  prefix for every new token (its forward compiled by `predict_on_batch`),
-  which must give the same tokens as ours.
+  prefix for every new token (its forward compiled by `predict_on_batch`,
+  the prefix right-padded to one shape), which must give the same tokens as
+  ours.
 
 Run: KERAS_BACKEND=jax python benchmarks/generation.py
 """
@@ -71,14 +72,18 @@ def cached_generate(model, inputs):
 
 
 def recompute_generate(model, inputs, prompt_length):
-    """nanoGPT's `generate`: the whole prefix through the model per token."""
+    """nanoGPT's `generate`: the whole prefix through the model per token.
+
+    The prefix is right-padded to the output length, one shape for every
+    step (one compilation on TensorFlow and JAX, as the decoding benchmark
+    does); causal attention keeps the padding out of the new token's logits.
+    """
     ids = np.array(inputs["token_ids"])
+    mask = np.array(inputs["padding_mask"])
     for position in range(prompt_length, ids.shape[1]):
-        prefix = ids[:, :position]
-        logits = model.predict_on_batch(
-            {"token_ids": prefix, "padding_mask": np.ones_like(prefix)}
-        )
-        ids[:, position] = np.argmax(np.asarray(logits)[:, -1], axis=-1)
+        logits = model.predict_on_batch({"token_ids": ids, "padding_mask": mask})
+        ids[:, position] = np.argmax(np.asarray(logits)[:, position - 1], axis=-1)
+        mask[:, position] = True
     return ids
 
 
