@@ -2,10 +2,13 @@
 
     KERAS_BACKEND=jax python examples/quickstart.py [--output-dir runs/quickstart]
 
-Translates English to Chinese with the Transformer and with the GRU +
-additive-attention translator, classifies movie-review sentences, classifies
-handwritten digits with the Vision Transformer, and draws where the
-translator looks: a heatmap of its cross-attention for each sentence (PNG).
+Generates a few lines with the GPT presets (Shakespeare, character level;
+Tang poems from a title), translates English to Chinese with the Transformer
+and with the GRU + additive-attention translator, classifies movie-review
+sentences, classifies handwritten digits with the Vision Transformer, and
+draws where the models look: heatmaps of the GPT's self-attention over its
+generated text and of the translator's cross-attention for each sentence
+(PNG).
 """
 
 import argparse
@@ -13,6 +16,7 @@ import os
 import sys
 from pathlib import Path
 
+POEM_TITLES = ["春夜", "登高"]
 SENTENCES = ["I like tea.", "Where is the station?", "Tom is my friend."]
 REVIEWS = [
     "a gorgeous, witty, seductive movie.",
@@ -32,11 +36,35 @@ def main(argv=None):
 
     matplotlib.use("Agg")  # files only, no window
 
-    from applications import TextClassifier, Translator, VisionTransformer
+    from applications import GPT, TextClassifier, Translator, VisionTransformer
     from applications.data.images import load_digits
+    from applications.gpt.generation import make_sampler
     from keras_attention.visualization import plot_attention_heatmap
 
     print(f"Keras {keras.__version__} on {keras.config.backend()}\n")
+
+    print("== GPT: generated text (top-k sampling, seeded)")
+    shakespeare = GPT.from_preset("gpt_tiny_shakespeare")
+    shakespeare.compile(
+        sampler=make_sampler("top_k", top_k=10, temperature=0.8, seed=1)
+    )
+    text = shakespeare.generate("ROMEO:\n", max_length=128)
+    print(text, "\n")
+    attention = shakespeare.self_attention(text[:48])
+    path = output_dir / "gpt_self_attention.png"
+    figure = plot_attention_heatmap(
+        attention["weights"],
+        query_tokens=attention["tokens"],
+        key_tokens=attention["tokens"],
+        title="gpt_tiny_shakespeare: causal self-attention (last block)",
+        path=path,
+    )
+    matplotlib.pyplot.close(figure)
+    print(f"self-attention heatmap: {path}\n")
+    poet = GPT.from_preset("gpt_tiny_tang_poems")
+    poet.compile(sampler=make_sampler("top_k", top_k=10, temperature=0.8, seed=1))
+    for title in POEM_TITLES:
+        print(poet.generate(title + "\n", max_length=60), "\n")
 
     print("== English -> Chinese")
     transformer = Translator.from_preset("translator_tiny_en_zh")

@@ -16,10 +16,16 @@ def _load(name):
 
 
 @pytest.mark.slow
-def test_quickstart_translates_classifies_and_draws_attention(tmp_path, capsys):
+def test_quickstart_generates_translates_classifies_and_draws_attention(
+    tmp_path, capsys
+):
     pytest.importorskip("matplotlib")
     assert _load("quickstart").main(["--output-dir", str(tmp_path)]) == 0
     printed = capsys.readouterr().out
+    assert "ROMEO:\n" in printed
+    assert (tmp_path / "gpt_self_attention.png").stat().st_size > 10_000
+    # Each poem continues its title (a prompt of the Tang poems preset).
+    assert "春夜\n" in printed and "登高\n" in printed
     assert "车站" in printed  # "Where is the station?" -> ...车站...
     heatmaps = sorted(tmp_path.glob("attention_*.png"))
     assert len(heatmaps) == 3 and all(p.stat().st_size > 10_000 for p in heatmaps)

@@ -24,7 +24,10 @@ SHARDABLE = {"num_heads": 4}
 
 
 def _eight(values):
-    """The 4 harness examples twice: a batch of 8 splits over 8 devices."""
+    """The 4 harness examples twice: a batch of 8 splits over 8 devices
+    (None, a language model's labels, stays None)."""
+    if values is None:
+        return None
     if isinstance(values, np.ndarray):
         return np.concatenate([values, values])
     return list(values) * 2
