@@ -131,6 +131,35 @@ def check_choice(value, name, choices, shown=None):
     return value
 
 
+def check_backbone_sizes(**sizes):
+    """Checks a backbone's sizes: each a positive integer.
+
+    Raises:
+        ValueError: naming the first size that is not, e.g.
+            `` `num_layers` must be a positive integer. Received: num_layers=0 ``.
+    """
+    for name, value in sizes.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise ValueError(
+                f"`{name}` must be a positive integer. Received: {name}={value!r}"
+            )
+
+
+def check_heads_divide(hidden_dim, num_heads):
+    """Checks that `num_heads` divides `hidden_dim` (as in the paper, each
+    head has `hidden_dim // num_heads` features).
+
+    Raises:
+        ValueError: naming both.
+    """
+    if hidden_dim % num_heads:
+        raise ValueError(
+            "`num_heads` must divide `hidden_dim` (each head has "
+            f"hidden_dim // num_heads features). Received: "
+            f"hidden_dim={hidden_dim}, num_heads={num_heads}"
+        )
+
+
 def argument_type(kind, interval):
     """An argparse `type=` that parses a number and checks its interval.
 

@@ -9,6 +9,7 @@ import keras
 import keras_hub
 from keras import ops
 
+from applications.common.checks import check_backbone_sizes, check_heads_divide
 from applications.common.distribution import LayoutMapMixin
 from applications.common.presets import PresetMixin, register_presets
 from applications.gpt.presets import backbone_presets
@@ -16,6 +17,8 @@ from keras_attention import layers
 from keras_attention.api_export import keras_attention_export
 
 POSITIONS = ("learned", "rotary")
+SIZES = ("vocabulary_size", "num_layers", "num_heads", "hidden_dim",
+         "intermediate_dim", "max_sequence_length")  # fmt: skip
 
 
 @keras_attention_export
@@ -246,25 +249,8 @@ class GPTBackbone(LayoutMapMixin, PresetMixin, keras_hub.models.Backbone):
 
 
 def _check_config(config):
-    for name in (
-        "vocabulary_size",
-        "num_layers",
-        "num_heads",
-        "hidden_dim",
-        "intermediate_dim",
-        "max_sequence_length",
-    ):
-        value = config[name]
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise ValueError(
-                f"`{name}` must be a positive integer. Received: {name}={value!r}"
-            )
-    if config["hidden_dim"] % config["num_heads"]:
-        raise ValueError(
-            "`num_heads` must divide `hidden_dim` (each head has hidden_dim // "
-            f"num_heads features). Received: hidden_dim={config['hidden_dim']}, "
-            f"num_heads={config['num_heads']}"
-        )
+    check_backbone_sizes(**{name: config[name] for name in SIZES})
+    check_heads_divide(config["hidden_dim"], config["num_heads"])
     if config["position"] not in POSITIONS:
         raise ValueError(
             f"`position` must be one of {POSITIONS}. "

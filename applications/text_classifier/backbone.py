@@ -6,6 +6,7 @@ Shape legend: B batch, T sequence length, E `hidden_dim`.
 import keras
 import keras_hub
 
+from applications.common.checks import check_backbone_sizes, check_heads_divide
 from applications.common.distribution import LayoutMapMixin
 from applications.common.encoder import encoder_blocks
 from applications.common.presets import PresetMixin, register_presets
@@ -76,25 +77,15 @@ class TextClassifierBackbone(LayoutMapMixin, PresetMixin, keras_hub.models.Backb
         dtype=None,
         **kwargs,
     ):
-        for arg_name, value in (
-            ("vocabulary_size", vocabulary_size),
-            ("num_layers", num_layers),
-            ("num_heads", num_heads),
-            ("hidden_dim", hidden_dim),
-            ("intermediate_dim", intermediate_dim),
-            ("max_sequence_length", max_sequence_length),
-        ):
-            if not isinstance(value, int) or value <= 0:
-                raise ValueError(
-                    f"`{arg_name}` must be a positive integer. "
-                    f"Received: {arg_name}={value!r}"
-                )
-        if hidden_dim % num_heads:
-            raise ValueError(
-                "`num_heads` must divide `hidden_dim` (each head has "
-                f"hidden_dim // num_heads features). Received: "
-                f"hidden_dim={hidden_dim}, num_heads={num_heads}"
-            )
+        check_backbone_sizes(
+            vocabulary_size=vocabulary_size,
+            num_layers=num_layers,
+            num_heads=num_heads,
+            hidden_dim=hidden_dim,
+            intermediate_dim=intermediate_dim,
+            max_sequence_length=max_sequence_length,
+        )
+        check_heads_divide(hidden_dim, num_heads)
         if not 0.0 <= token_dropout < 1.0:
             raise ValueError(
                 "`token_dropout` must be in [0, 1). "

@@ -7,6 +7,7 @@ vocabulary size.
 import keras
 import keras_hub
 
+from applications.common.checks import check_backbone_sizes, check_heads_divide
 from applications.common.distribution import LayoutMapMixin
 from applications.common.presets import PresetMixin, register_presets
 from applications.translator import rnn_attention_architecture, transformer_architecture
@@ -18,6 +19,8 @@ ARCHITECTURES = {
     "rnn_attention": rnn_attention_architecture,
 }
 POSITIONS = ("learned", "sinusoidal")
+SIZES = ("vocabulary_size", "num_layers", "num_heads", "hidden_dim",
+         "intermediate_dim", "max_sequence_length")  # fmt: skip
 
 
 @keras_attention_export
@@ -260,19 +263,7 @@ class TranslatorBackbone(LayoutMapMixin, PresetMixin, keras_hub.models.Backbone)
 
 
 def _check_config(config):
-    for name in (
-        "vocabulary_size",
-        "num_layers",
-        "num_heads",
-        "hidden_dim",
-        "intermediate_dim",
-        "max_sequence_length",
-    ):
-        value = config[name]
-        if not isinstance(value, int) or value <= 0:
-            raise ValueError(
-                f"`{name}` must be a positive integer. Received: {name}={value!r}"
-            )
+    check_backbone_sizes(**{name: config[name] for name in SIZES})
     source = config["source_vocabulary_size"]
     if source is not None and (not isinstance(source, int) or source <= 0):
         raise ValueError(
@@ -284,14 +275,8 @@ def _check_config(config):
             f"`architecture` must be one of {sorted(ARCHITECTURES)}. "
             f"Received: architecture={config['architecture']!r}"
         )
-    if config["architecture"] == "transformer" and (
-        config["hidden_dim"] % config["num_heads"]
-    ):
-        raise ValueError(
-            "`num_heads` must divide `hidden_dim` (each head has "
-            f"hidden_dim // num_heads features). Received: "
-            f"hidden_dim={config['hidden_dim']}, num_heads={config['num_heads']}"
-        )
+    if config["architecture"] == "transformer":
+        check_heads_divide(config["hidden_dim"], config["num_heads"])
     if config["position"] not in POSITIONS:
         raise ValueError(
             f"`position` must be one of {POSITIONS}. "
