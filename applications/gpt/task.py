@@ -152,7 +152,7 @@ class GPT(PresetMixin, keras_hub.models.CausalLM):
         (B, E), cache)`, by `decoding_step` with its `weights` (no Keras
         per-layer overhead on eager torch), or by `call_with_cache` when
         `weights` is None."""
-        if weights is not None:
+        if weights is not None:  # the cache from `_build_cache(..., weights)`
             hidden, cache = decoding_step.decoding_step(
                 self.backbone, weights, token_ids, cache, cache_update_index
             )
@@ -168,12 +168,17 @@ class GPT(PresetMixin, keras_hub.models.CausalLM):
             return decoding_step.decoding_weights(self.backbone)
         return None
 
-    def _build_cache(self, token_ids):
-        """Writes the whole (padded) prompt into a new cache in one pass."""
-        batch_size, max_length = ops.shape(token_ids)
-        cache = self.backbone.initial_cache(batch_size, max_length)
-        _, hidden, cache = self.call_with_cache(token_ids, cache, 0)
-        return hidden, cache
+    def _build_cache(self, token_ids, weights, cache_length=None):
+        """Writes the whole (padded) prompt into a new cache of
+        `cache_length` slots (default: the prompt's length) in one pass:
+        `(logits, hidden, cache)`, the cache laid out for `_decode_one`
+        with `weights`."""
+        batch_size, length = ops.shape(token_ids)
+        cache = self.backbone.initial_cache(batch_size, cache_length or length)
+        logits, hidden, cache = self.call_with_cache(token_ids, cache, 0)
+        if weights is not None:
+            cache = decoding_step.decoding_cache(cache)
+        return logits, hidden, cache
 
     def generate_step(self, inputs, stop_token_ids=None):
         """Generates tokens for a batch of packed prompts (compilable).
@@ -192,11 +197,11 @@ class GPT(PresetMixin, keras_hub.models.CausalLM):
             up to each row's first generated stop token.
         """
         token_ids, padding_mask = inputs["token_ids"], inputs["padding_mask"]
-        hidden, cache = self._build_cache(token_ids)
+        weights = self._decoding_weights()
+        _, hidden, cache = self._build_cache(token_ids, weights)
         index = ops.min(ops.sum(ops.cast(padding_mask, "int32"), axis=-1))
         penalty = self.repetition_penalty
         vocabulary_size = self.backbone.vocabulary_size
-        weights = self._decoding_weights()
         state = cache
         if penalty != 1.0:
             before = ops.arange(ops.shape(token_ids)[1]) < index - 1
@@ -361,16 +366,16 @@ class GPT(PresetMixin, keras_hub.models.CausalLM):
         """The growing list of new token ids, one step at a time."""
         prompt_ids = self.preprocessor.tokenize_prompts([prompt])[0]
         token_ids = ops.convert_to_tensor([prompt_ids], dtype="int32")
-        cache = self.backbone.initial_cache(1, max_length)
         with _no_grad():
-            logits, _, cache = self.call_with_cache(token_ids, cache, 0)
+            weights = self._decoding_weights()
+            logits, _, cache = self._build_cache(token_ids, weights, max_length)
             logits = logits[:, -1]
             seen = None
             if self.repetition_penalty != 1.0:
                 seen = generation.seen_tokens(
                     token_ids, ops.ones_like(token_ids), self.backbone.vocabulary_size
                 )
-            new_ids, weights = [], self._decoding_weights()
+            new_ids = []
             for index in range(len(prompt_ids), max_length):
                 if seen is not None:
                     logits = generation.penalize_repetition(

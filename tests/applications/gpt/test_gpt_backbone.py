@@ -89,6 +89,7 @@ def test_direct_decoding_step_equals_the_layers(position, normalize_first):
     cache = gpt.backbone.initial_cache(3, 12)
     _, _, cache = gpt.call_with_cache(ids[:, :5], cache, 0)
     reference_cache = cache
+    cache = decoding_step.decoding_cache(cache)
     weights = decoding_step.decoding_weights(gpt.backbone)
     for index in range(5, 9):
         token = ids[:, index : index + 1]
@@ -104,8 +105,9 @@ def test_direct_decoding_step_equals_the_layers(position, normalize_first):
             keras.ops.convert_to_numpy(expected),
             atol=1e-5,
         )
+    # (B, N, 2, H, L, D) against (B, N, 2, L, H, D)
     np.testing.assert_allclose(
         keras.ops.convert_to_numpy(cache),
-        keras.ops.convert_to_numpy(reference_cache),
+        keras.ops.convert_to_numpy(reference_cache).transpose(0, 1, 2, 4, 3, 5),
         atol=1e-5,
     )
