@@ -14,8 +14,11 @@ characters train, the last 10% validate). This benchmark runs that command
 in a copy of a nanoGPT checkout (its code stays outside this repository),
 then our recipe with the same settings on each backend, and reports:
 
-- ms/iteration: the median training step (nanoGPT's `iter` lines; Keras'
-  per-epoch `ms/step`, the first epoch, which compiles, left out);
+- ms/iteration: the median training step, evaluations left out (nanoGPT:
+  its `iter` lines; ours: the history's `step_ms`, each epoch's training
+  time per step, the first epoch, which compiles, left out); and ours
+  with the validation of every epoch spread over its steps (Keras'
+  `ms/step`);
 - validation loss as each reports it (nanoGPT: the mean of 20 random
   batches at its best evaluation; ours: every window of the split), and
   both models' loss on the same consecutive 64-character windows of the
@@ -161,6 +164,7 @@ def run_ours(backend, text_path, config, work):
         raise RuntimeError(f"train lm failed on {backend}:\n{completed.stderr[-3000:]}")
     out = completed.stdout
     record = json.loads(out.split("RECORD ", 1)[1])
+    step_ms = record["history"]["step_ms"]
     per_epoch = [float(ms) for ms in re.findall(r" - (\d+)ms/step", out)]
     seconds = [float(s) for s in re.findall(r" - ([\d.]+)s/step", out)]
     per_epoch += [1000 * s for s in seconds]
@@ -172,7 +176,8 @@ def run_ours(backend, text_path, config, work):
             for k, v in options.items()
             if k not in ("data", "checkpoint")
         ),
-        "ms_per_iteration": statistics.median(per_epoch[1:] or per_epoch),
+        "ms_per_iteration": statistics.median(step_ms[1:] or step_ms),
+        "ms_per_step_with_validation": statistics.median(per_epoch[1:] or per_epoch),
         "validation_loss": record["validation_loss"],
         "validation_losses": record["history"]["val_loss"],
         "params": record["params"],

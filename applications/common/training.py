@@ -156,6 +156,7 @@ def fit(
     mode="min",
     checkpoint_path=None,
     backup_dir=None,
+    callbacks=(),
 ):
     """Trains `task` as `config` says and keeps the best (or last) weights.
 
@@ -171,6 +172,7 @@ def fit(
             else `runs/<output name or task class>/best.weights.h5`).
         backup_dir: where to back up the run every epoch, and resume from
             (see `fit_with_best_checkpoint`); None: no backup.
+        callbacks: more Keras callbacks (see `fit_with_best_checkpoint`).
 
     Returns:
         dict: `history`, `best_epoch` (1-based), `epochs_run`,
@@ -191,6 +193,7 @@ def fit(
         steps_per_epoch=config.steps_per_epoch,
         verbose=config.verbose,
         backup_dir=backup_dir,
+        callbacks=callbacks,
     )
 
 
@@ -206,6 +209,7 @@ def fit_with_best_checkpoint(
     steps_per_epoch=None,
     verbose=1,
     backup_dir=None,
+    callbacks=(),
 ):
     """Trains with Keras' progress bar, keeps the best weights, restores them.
 
@@ -238,6 +242,9 @@ def fit_with_best_checkpoint(
         steps_per_epoch: optional cap on batches per epoch.
         verbose: 0 silent, 1 progress bar, 2 one line per epoch.
         backup_dir: the directory of the per-epoch backup; None: none.
+        callbacks: more Keras callbacks, run before the checkpoint and the
+            backup (so what they log is saved). `StepTime` always runs: the
+            history's `step_ms` is the training time per step of each epoch.
 
     Returns:
         dict: `history` (the `History.history` dict), `best_epoch` (1-based)
@@ -246,6 +253,7 @@ def fit_with_best_checkpoint(
     """
     import keras
 
+    from applications.common.callbacks import StepTime
     from applications.common.resume import (
         AtomicModelCheckpoint,
         TrainingBackup,
@@ -260,7 +268,7 @@ def fit_with_best_checkpoint(
         )
     if mode not in ("min", "max"):
         raise ValueError(f"`mode` must be 'min' or 'max'. Received: mode={mode!r}")
-    callbacks, checkpoint, early_stopping = [], None, None
+    callbacks, checkpoint, early_stopping = [StepTime(), *callbacks], None, None
     if monitor is not None:
         checkpoint_path.parent.mkdir(parents=True, exist_ok=True)
         checkpoint = AtomicModelCheckpoint(
@@ -544,10 +552,13 @@ class TrainingRun:
             *split, self.config.batch_size, seed=seed, drop_remainder=whole, **maps
         )
 
-    def fit(self, task, train_data, validation_data, monitor, mode="min"):
-        """`fit()` with this run's config; stops the clock and gives back the
-        distribution (evaluation runs on the trained, possibly sharded,
-        weights with batches of any size). Returns `fit()`'s dict."""
+    def fit(
+        self, task, train_data, validation_data, monitor, mode="min", callbacks=()
+    ):
+        """`fit()` with this run's config (and more `callbacks`); stops the
+        clock and gives back the distribution (evaluation runs on the
+        trained, possibly sharded, weights with batches of any size).
+        Returns `fit()`'s dict."""
         self._fit_result = fit(
             task,
             train_data,
@@ -557,6 +568,7 @@ class TrainingRun:
             mode,
             checkpoint_path=self.checkpoint_path,
             backup_dir=self.backup_dir,
+            callbacks=callbacks,
         )
         self.seconds = time.perf_counter() - self._start
         self.close()

@@ -172,6 +172,7 @@ def train(config, command=None):
     command line, is kept in the record)."""
     import keras
 
+    from applications.common.callbacks import PerplexityFromLoss
     from applications.data import language_modeling as data
     from applications.gpt.backbone import GPTBackbone
 
@@ -192,10 +193,15 @@ def train(config, command=None):
             streams[1], config.sequence_length, config.batch_size
         )
     total_steps = config.epochs * config.steps_per_epoch
-    gpt.compile(optimizer=_optimizer(config, total_steps))
+    # No metric per training step (a perplexity metric computes the
+    # cross-entropy a second time: ~15% of a small model's step); the
+    # perplexities are the exp of the losses.
+    gpt.compile(optimizer=_optimizer(config, total_steps), weighted_metrics=[])
     print_summary(config, gpt, streams, description, keras.config.backend())
     monitor = "val_loss" if validation_data is not None else None
-    result = run.fit(gpt, train_data, validation_data, monitor)
+    result = run.fit(
+        gpt, train_data, validation_data, monitor, callbacks=[PerplexityFromLoss()]
+    )
     metrics = {
         "token_counts": dict(zip(("train", "validation", "test"), map(len, streams)))
     }
