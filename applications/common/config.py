@@ -70,6 +70,22 @@ def option(default, help, group=None, bounds=None, **command_line):
     )
 
 
+def given_split_option(split):
+    """The `validation_data` / `test_data` field of a config whose `data`
+    is a file: a file in the same format for that split, so that none is
+    carved from `data` (e.g. GLUE's dev.tsv, or a fixed test set).
+
+    Args:
+        split: `"validation"` or `"test"`.
+    """
+    return option(
+        None,
+        f"a file of {split} examples in --data's format: no random {split} "
+        f"split is carved from the training data (--{split}-fraction is unused)",
+        "split",
+    )
+
+
 def flag(name):
     """The command-line flag of a config field: `batch_size` -> `--batch-size`."""
     return "--" + name.replace("_", "-")
@@ -204,7 +220,8 @@ class TrainingConfig:
 
     def __post_init__(self):
         check_fields(self)
-        if self.validation_fraction + self.test_fraction >= 1.0:
+        fractions = self.split_options()
+        if fractions["validation_fraction"] + fractions["test_fraction"] >= 1.0:
             raise ValueError(
                 "`validation_fraction` (--validation-fraction) and "
                 "`test_fraction` (--test-fraction) must add up to less than 1, "
@@ -220,13 +237,36 @@ class TrainingConfig:
         if self.mesh is not None:
             parse_mesh(self.mesh)
 
+    def given_split_file(self, split):
+        """The file given for `split` (`"validation"` or `"test"`: the
+        `validation_data` / `test_data` fields of configs that have them),
+        or None when the split is carved from the data."""
+        return getattr(self, f"{split}_data", None)
+
     def split_options(self):
-        """`validation_fraction`, `test_fraction` and `seed`, for a split."""
+        """`validation_fraction`, `test_fraction` and `seed`, for a split
+        of the data; 0 for a split given as a file."""
         return {
-            "validation_fraction": self.validation_fraction,
-            "test_fraction": self.test_fraction,
-            "seed": self.seed,
-        }
+            f"{split}_fraction": 0.0
+            if self.given_split_file(split)
+            else getattr(self, f"{split}_fraction")
+            for split in ("validation", "test")
+        } | {"seed": self.seed}
+
+    def split_sources(self):
+        """Where each split's examples come from, for the record:
+        `{"train", "validation", "test"}` -> a description (None: none)."""
+        data = getattr(self, "data", None) or getattr(self, "dataset", None)
+        fractions = self.split_options()
+        sources = {"train": data}
+        for split in ("validation", "test"):
+            fraction = fractions[f"{split}_fraction"]
+            sources[split] = self.given_split_file(split) or (
+                f"a seeded random {fraction:g} of {data} (seed {self.seed})"
+                if fraction
+                else None
+            )
+        return sources
 
 
 def training_config(**defaults):

@@ -422,6 +422,27 @@ def warmup_cosine_schedule(learning_rate, total_steps, warmup_steps, alpha=0.0):
     )
 
 
+def with_given_splits(config, splits, load):
+    """`splits` with the validation and test splits the config gives as
+    files (`--validation-data`, `--test-data`) read from them.
+
+    Args:
+        config: a `TrainingConfig` (see `given_split_file`).
+        splits: `(train, validation, test)` carved from the data with
+            `config.split_options()` (so a given split came out empty).
+        load: `load(path)` -> the split, in the type of `splits`' entries.
+
+    Returns:
+        `(train, validation, test)`.
+    """
+    splits = list(splits)
+    for index, split in ((1, "validation"), (2, "test")):
+        path = config.given_split_file(split)
+        if path:
+            splits[index] = load(path)
+    return tuple(splits)
+
+
 def split_sizes(train, validation, test):
     """`{"train": n, "validation": n, "test": n}` of `(inputs, targets)` splits."""
     return {
@@ -552,9 +573,7 @@ class TrainingRun:
             *split, self.config.batch_size, seed=seed, drop_remainder=whole, **maps
         )
 
-    def fit(
-        self, task, train_data, validation_data, monitor, mode="min", callbacks=()
-    ):
+    def fit(self, task, train_data, validation_data, monitor, mode="min", callbacks=()):
         """`fit()` with this run's config (and more `callbacks`); stops the
         clock and gives back the distribution (evaluation runs on the
         trained, possibly sharded, weights with batches of any size).
@@ -610,6 +629,7 @@ class TrainingRun:
             training_data=training_data,
             split_sizes=split_sizes(*splits),
             split_seed=self.config.seed,
+            **_split_sources(self.config),
             epochs_run=self._fit_result["epochs_run"],
             best_epoch=self._fit_result["best_epoch"],
             params=task.count_params(),
@@ -645,6 +665,12 @@ class TrainingRun:
 
             keras.distribution.set_distribution(self._previous_distribution)
             self.distribution = None
+
+
+def _split_sources(config):
+    """`{"split_sources": ...}` for the record, when the config says."""
+    sources = config.split_sources()
+    return {} if sources is None else {"split_sources": sources}
 
 
 def _distribute(config, backbone_cls):

@@ -3,6 +3,22 @@
 import numpy as np
 
 
+def sample_indices(num_examples, sample_size, seed):
+    """A seeded random sample of `sample_size` of `range(num_examples)`,
+    without repeats, sorted (the examples keep their order).
+
+    Raises:
+        ValueError: for a `sample_size` outside [1, num_examples].
+    """
+    if not 1 <= sample_size <= num_examples:
+        raise ValueError(
+            f"`sample_size` must be in [1, {num_examples}] (the number of "
+            f"examples). Received: sample_size={sample_size!r}"
+        )
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(num_examples, sample_size, replace=False))
+
+
 def split_indices(num_examples, validation_fraction=0.1, test_fraction=0.1, seed=0):
     """Shuffles `range(num_examples)` with a seed and cuts it in three.
 

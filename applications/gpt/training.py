@@ -18,6 +18,7 @@ import math
 from applications.common import training
 from applications.common.config import (
     TransformerTrainingConfig,
+    given_split_option,
     option,
     training_config,
 )
@@ -77,6 +78,8 @@ class GPTTrainingConfig(TransformerTrainingConfig):
         exclusive="source",
         required=True,
     )
+    validation_data: str | None = given_split_option("validation")
+    test_data: str | None = given_split_option("test")
     dataset: str | None = option(
         None,
         "a known text: tiny_shakespeare, tang_poems (Complete Tang Poems)",
@@ -178,8 +181,12 @@ def train(config, command=None):
 
     run = training.TrainingRun(config, command, backbone_cls=GPTBackbone)
     documents, description = load_documents(config)
+    options = config.split_options()
     splits = data.split_documents(
-        documents, config.validation_fraction, config.test_fraction, config.seed
+        documents, options["validation_fraction"], options["test_fraction"], config.seed
+    )
+    splits = training.with_given_splits(
+        config, splits, lambda path: data.load_documents(path, config.columns())
     )
     gpt = build_gpt(config, splits[0])
     tokenizer = gpt.preprocessor.tokenizer

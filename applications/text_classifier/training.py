@@ -13,6 +13,7 @@
 from applications.common import training
 from applications.common.config import (
     ClassificationTrainingConfig,
+    given_split_option,
     option,
     training_config,
 )
@@ -58,6 +59,8 @@ class TextClassifierTrainingConfig(ClassificationTrainingConfig):
         required=True,
         choices=DATASETS,
     )
+    validation_data: str | None = given_split_option("validation")
+    test_data: str | None = given_split_option("test")
     text_column: int = option(
         1,
         "column of the text in --data: 1 for label<TAB>text, 0 for "
@@ -132,6 +135,9 @@ def train(config, command=None):
     texts, labels, data_description = load_examples(config)
     label_ids, label_names = encode_labels(labels)
     splits = split_arrays(texts, label_ids, **config.split_options())
+    splits = training.with_given_splits(
+        config, splits, lambda path: load_labeled_split(config, path, label_names)
+    )
     train_split, validation, test = splits
     classifier, result = build_and_fit(run, train_split, validation, label_names)
     metrics = {}
@@ -141,7 +147,10 @@ def train(config, command=None):
         metrics["result"] = f"accuracy {accuracy:.1%} (held-out)"
     if len(validation[0]):
         metrics["validation_accuracy"] = round(result["best_value"], 4)
-    fractions = {"validation": config.validation_fraction, "test": config.test_fraction}
+    fractions = {
+        split: config.split_options()[f"{split}_fraction"]
+        for split in ("validation", "test")
+    }
     return run.finish(
         classifier,
         splits,
@@ -169,6 +178,27 @@ def load_examples(config):
         config.data, text_column=config.text_column
     )
     return texts, labels, f"{config.data} ({len(texts)} labeled texts)"
+
+
+def load_labeled_split(config, path, label_names):
+    """A validation or test file (a TSV in `--data`'s column order) as
+    `(texts, label ids)` of the training data's classes.
+
+    Raises:
+        ValueError: for a label the training data does not have, naming
+            the file and the known classes.
+    """
+    from applications.data import text_classification
+
+    texts, labels = text_classification.load_labeled_tsv(
+        path, text_column=config.text_column
+    )
+    try:
+        label_ids, _ = text_classification.encode_labels(labels, label_names)
+    except ValueError as error:
+        message = str(error).rstrip(".")
+        raise ValueError(f"{path}: {message} of the training data.") from None
+    return texts, label_ids
 
 
 def _shown_path(path):

@@ -17,6 +17,7 @@ from pathlib import Path
 from applications.common import training
 from applications.common.config import (
     TransformerTrainingConfig,
+    given_split_option,
     option,
     training_config,
 )
@@ -64,6 +65,8 @@ class TranslatorTrainingConfig(TransformerTrainingConfig):
         "data",
         required=True,
     )
+    validation_data: str | None = given_split_option("validation")
+    test_data: str | None = given_split_option("test")
     preset: str | None = option(
         None,
         "start from this preset: a trained one is fine-tuned with its "
@@ -72,7 +75,12 @@ class TranslatorTrainingConfig(TransformerTrainingConfig):
     )
     reverse: bool = option(False, "translate column 2 into column 1", "data")
     max_pairs: int | None = option(
-        None, "read only the first N pairs", "data", "[1, inf)"
+        None,
+        "train on a random sample of N pairs of --data (drawn with --seed; "
+        "Tatoeba files are sorted by length, so the first N would be the "
+        "shortest)",
+        "data",
+        "[1, inf)",
     )
     test_output: str | None = option(
         None, "also write the held-out test pairs to this TSV (for `evaluate`)", "data"
@@ -123,6 +131,7 @@ def train(config, command=None):
     """
     import keras
 
+    from applications.data.splits import sample_indices
     from applications.data.translation_pairs import (
         load_translation_pairs,
         split_pairs_by_source,
@@ -134,10 +143,16 @@ def train(config, command=None):
 
     run = training.TrainingRun(config, command, backbone_cls=TranslatorBackbone)
     architecture = architecture_preset_config(config.preset)  # a bad name fails now
-    sources, targets = load_translation_pairs(
-        config.data, max_pairs=config.max_pairs, reverse=config.reverse
-    )
+    sources, targets = load_translation_pairs(config.data, reverse=config.reverse)
+    if config.max_pairs is not None and config.max_pairs < len(sources):
+        keep = sample_indices(len(sources), config.max_pairs, config.seed)
+        sources, targets = [sources[i] for i in keep], [targets[i] for i in keep]
     splits = split_pairs_by_source(sources, targets, **config.split_options())
+    splits = training.with_given_splits(
+        config,
+        splits,
+        lambda path: load_translation_pairs(path, reverse=config.reverse),
+    )
     train_split, validation, test = splits
     if config.preset and architecture is None:
         translator = Translator.from_preset(config.preset)
@@ -170,6 +185,7 @@ def train(config, command=None):
             scores = score_translator(translator, *test, num_beams=1)
         scores["evaluation_wall_time_seconds"] = round(evaluation_watch.seconds, 1)
         fields["result"] = f"BLEU {scores['bleu']}, chrF {scores['chrf']}"
+    fractions = config.split_options()
     return run.finish(
         translator,
         splits,
@@ -179,9 +195,9 @@ def train(config, command=None):
         + ")",
         split=(
             "split_pairs_by_source: distinct source sentences shuffled with "
-            f"seed {config.seed}; test {config.test_fraction}, validation "
-            f"{config.validation_fraction} of them; every pair of a source in "
-            "its source's split"
+            f"seed {config.seed}; test {fractions['test_fraction']}, validation "
+            f"{fractions['validation_fraction']} of them; every pair of a source "
+            "in its source's split"
         ),
         held_out_test=scores,
         **fields,

@@ -114,6 +114,11 @@ class VisionTransformerTrainingConfig(ClassificationTrainingConfig):
                 f"images of {self.dataset}. Received: patch_size={patch_size}"
             )
 
+    def split_sources(self):
+        """None: the image sets' splits are their own (`load_image_split`
+        describes them in the record's `training_data`)."""
+        return None
+
 
 def train(config, command=None):
     """Trains a Vision Transformer; see `applications.common.training`.
