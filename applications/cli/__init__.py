@@ -4,6 +4,8 @@
   `main(argv)`.
 - `options.py`: the options the hooks share, and a `train` command's options
   generated from its training config.
+- `evaluation.py`: the options and output of the classifiers' `evaluate`
+  commands.
 """
 
 from applications.cli.main import Command, build_parser, command, main, select_backend

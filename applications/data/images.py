@@ -262,3 +262,60 @@ def load_image_file(path, image_size, num_channels):
         ) from None
     array = np.clip(np.round(array), 0, 255).astype("uint8")  # 0-255, as read
     return array[None], [str(path)]
+
+
+def load_image_folder(directory, image_size, num_channels):
+    """Reads a folder of class sub-folders: `directory/<class name>/<files>`.
+
+    The layout `keras.utils.image_dataset_from_directory` reads: each
+    sub-folder is a class, named after it, holding image files or `.npy`
+    arrays (see `load_image_file`; a `.npy` batch gives several images of
+    that class). Hidden entries and other files are skipped.
+
+    Args:
+        directory: the folder.
+        image_size: the model's (H, W); image files are resized to it.
+        num_channels: the model's C.
+
+    Returns:
+        `(images, labels)`: (N, H, W, C) float32 in [0, 1] (integer images
+        divided by 255) and the N class names (the sub-folders' names), in
+        sorted folder and file order.
+
+    Raises:
+        FileNotFoundError: if `directory` is no folder.
+        ValueError: for a folder without class sub-folders of images, or an
+            image that cannot be read or has another shape.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise FileNotFoundError(f"No such image folder: {str(directory)!r}")
+    images, labels = [], []
+    for folder in sorted(directory.iterdir()):
+        if not folder.is_dir() or folder.name.startswith("."):
+            continue
+        for path in sorted(folder.iterdir()):
+            suffix = path.suffix.lower()
+            if path.name.startswith(".") or not (
+                suffix == ".npy" or suffix in IMAGE_SUFFIXES
+            ):
+                continue
+            batch, _ = load_image_file(path, image_size, num_channels)
+            batch = np.asarray(batch)
+            if np.issubdtype(batch.dtype, np.integer):
+                batch = batch.astype("float32") / 255.0
+            expected = (*tuple(image_size), num_channels)
+            if batch.shape[1:] != expected:
+                raise ValueError(
+                    f"{path}: expected images of shape {expected} (H, W, C). "
+                    f"Received: shape={batch.shape[1:]}"
+                )
+            images.append(batch.astype("float32"))
+            labels += [folder.name] * len(batch)
+    if not images:
+        raise ValueError(
+            f"{directory}: no images found. Expected class sub-folders "
+            f"(directory/<class name>/) of .npy or {', '.join(IMAGE_SUFFIXES)} "
+            "files."
+        )
+    return np.concatenate(images), labels

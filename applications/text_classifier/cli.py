@@ -1,8 +1,10 @@
-"""Command-line hook of the text classifier: `train classifier`, `classify`.
+"""Command-line hook of the text classifier: `train classifier`, `classify`,
+`evaluate classifier`.
 
     keras-attention train classifier --data train.tsv --output my_classifier
     keras-attention train classifier --dataset mr --output classifier_tiny_mr
     keras-attention classify --preset my_classifier "a gorgeous, witty film"
+    keras-attention evaluate classifier --preset my_classifier --data test.tsv
 
 The options of `train classifier` are the fields of
 `TextClassifierTrainingConfig`; the work is `training.train()`. Keras and
@@ -11,6 +13,7 @@ line has chosen the backend.
 """
 
 from applications.cli import command
+from applications.cli.evaluation import add_plot_argument, print_classification_report
 from applications.cli.options import (
     add_batch_size_argument,
     add_config_arguments,
@@ -81,4 +84,46 @@ def classify(args, argv):
     return 0
 
 
-COMMANDS = [train_classifier, classify]
+def add_evaluate_arguments(parser):
+    add_preset_argument(parser)
+    parser.add_argument(
+        "--data",
+        required=True,
+        help="TSV of labeled texts, as `train classifier --data` reads it",
+    )
+    parser.add_argument(
+        "--text-column",
+        type=int,
+        choices=(0, 1),
+        default=1,
+        help="column of the text: 1 for label<TAB>text (default), 0 for "
+        "text<TAB>label (GLUE style)",
+    )
+    add_batch_size_argument(parser)
+    add_overflow_argument(parser)
+    add_plot_argument(parser)
+
+
+@command("evaluate", "classifier", arguments=add_evaluate_arguments)
+def evaluate_classifier(args, argv):
+    """accuracy, macro-F1 and per-class scores of a text classifier preset"""
+    from applications.common.classification_metrics import evaluate_classifier
+    from applications.data.text_classification import (
+        load_labeled_tsv,
+        normalize_numeric_labels,
+    )
+    from applications.text_classifier.task import TextClassifier
+
+    texts, labels = load_labeled_tsv(args.data, text_column=args.text_column)
+    classifier = TextClassifier.from_preset(args.preset)
+    report = evaluate_classifier(
+        classifier,
+        texts,
+        normalize_numeric_labels(labels),
+        batch_size=args.batch_size,
+        on_overflow=args.on_overflow,
+    )
+    return print_classification_report(report, args.data, args.plot)
+
+
+COMMANDS = [train_classifier, classify, evaluate_classifier]

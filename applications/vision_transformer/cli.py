@@ -1,8 +1,11 @@
-"""Command-line hook of the Vision Transformer: `train vit`, `classify-image`.
+"""Command-line hook of the Vision Transformer: `train vit`, `classify-image`,
+`evaluate vit`.
 
     keras-attention train vit --dataset digits --output my_vit
     keras-attention train vit --dataset cifar10 --patch-size 4 --output vit_cifar
     keras-attention classify-image --preset vit_tiny_digits digit.npy photo.png
+    keras-attention evaluate vit --preset vit_tiny_digits --dataset digits
+    keras-attention evaluate vit --preset my_vit --data images/  # class folders
 
 `train vit` takes one option per field of `VisionTransformerTrainingConfig`
 and hands the config to `training.train()`. Nothing here imports Keras
@@ -10,12 +13,15 @@ before the command line has chosen the backend.
 """
 
 from applications.cli import command
+from applications.cli.evaluation import add_plot_argument, print_classification_report
 from applications.cli.options import (
     add_batch_size_argument,
     add_config_arguments,
     add_preset_argument,
     run_training,
 )
+from applications.common.checks import argument_type
+from applications.data.images import IMAGE_DATASETS
 from applications.vision_transformer.training import VisionTransformerTrainingConfig
 
 PRESETS_MODULE = "applications.vision_transformer.backbone"
@@ -70,4 +76,58 @@ def classify_image(args, argv):
     return 0
 
 
-COMMANDS = [train_vit, classify_image]
+def add_evaluate_arguments(parser):
+    add_preset_argument(parser)
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--dataset",
+        choices=sorted(IMAGE_DATASETS),
+        help="the test split of a data set `train vit --dataset` reads",
+    )
+    source.add_argument(
+        "--data",
+        metavar="DIR",
+        help="a folder of class sub-folders (DIR/<class>/) of image files or .npy",
+    )
+    parser.add_argument(
+        "--test-fraction",
+        type=argument_type(float, "(0, 1)"),
+        help="--dataset digits: the share held out (default: the preset's "
+        "training record, else 0.2)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        help="--dataset: the split seed (default: the preset's training "
+        "record, else 1337)",
+    )
+    add_batch_size_argument(parser)
+    add_plot_argument(parser)
+
+
+@command("evaluate", "vit", arguments=add_evaluate_arguments)
+def evaluate_vit(args, argv):
+    """accuracy, macro-F1 and per-class scores of a Vision Transformer preset"""
+    from applications.common.classification_metrics import evaluate_classifier
+    from applications.common.presets import load_preset_metadata
+    from applications.data.images import load_image_folder
+    from applications.vision_transformer.evaluation import held_out_images
+    from applications.vision_transformer.task import VisionTransformer
+
+    classifier = VisionTransformer.from_preset(args.preset)
+    if args.dataset:
+        metadata = load_preset_metadata(args.preset)
+        images, labels, data = held_out_images(
+            args.dataset, metadata, args.test_fraction, args.seed
+        )
+    else:
+        converter = classifier.preprocessor.image_converter
+        images, labels = load_image_folder(
+            args.data, converter.image_size, converter.num_channels
+        )
+        data = args.data
+    report = evaluate_classifier(classifier, images, labels, batch_size=args.batch_size)
+    return print_classification_report(report, data, args.plot)
+
+
+COMMANDS = [train_vit, classify_image, evaluate_vit]
