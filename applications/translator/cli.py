@@ -7,6 +7,8 @@
         --preset translator_tiny_en_zh --epochs 2 --output tuned
     keras-attention translate --preset my_translator "Where is the station?"
     keras-attention evaluate translator --preset my_translator --data test.tsv
+    keras-attention evaluate translator --preset my_translator --data test.tsv \
+        --tokenize 13a
 
 The options of `train translator` are the fields of
 `TranslatorTrainingConfig`; the work is `training.train()`. Keras and the
@@ -24,6 +26,7 @@ from applications.cli.options import (
     texts_from_arguments,
 )
 from applications.common.checks import argument_type
+from applications.translator.evaluation import BLEU_TOKENIZERS
 from applications.translator.training import TranslatorTrainingConfig
 
 PRESETS_MODULE = "applications.translator.backbone"
@@ -97,21 +100,35 @@ def add_evaluate_arguments(parser):
         "--reverse", action="store_true", help="translate column 2 into column 1"
     )
     _add_num_beams_argument(parser)
+    parser.add_argument(
+        "--tokenize",
+        choices=BLEU_TOKENIZERS,
+        default="auto",
+        help="sacrebleu's BLEU tokenizer; auto (default) chooses from the "
+        "references' script: zh for Chinese, ja-mecab for Japanese (needs "
+        "sacrebleu[ja]), ko-mecab or char for Korean, else 13a",
+    )
 
 
 @command("evaluate", "translator", arguments=add_evaluate_arguments)
 def evaluate_translator(args, argv):
-    """BLEU (sacrebleu, tokenize='zh') and chrF of a translator preset"""
+    """BLEU and chrF (sacrebleu) of a translator preset"""
     import json
 
     from applications.data.translation_pairs import load_translation_pairs
-    from applications.translator.evaluation import score_translator
+    from applications.translator.evaluation import bleu_metric, score_translator
     from applications.translator.task import Translator
 
     sources, references = load_translation_pairs(args.data, reverse=args.reverse)
+    bleu_metric(args.tokenize, references)  # a missing package fails now
     translator = Translator.from_preset(args.preset)
-    scores = score_translator(translator, sources, references, args.num_beams)
-    print(f"BLEU {scores['bleu']}  chrF {scores['chrf']}  ({len(sources)} pairs)")
+    scores = score_translator(
+        translator, sources, references, args.num_beams, tokenize=args.tokenize
+    )
+    print(
+        f"BLEU {scores['bleu']} ({scores['bleu_signature']})  chrF "
+        f"{scores['chrf']}  ({len(sources)} pairs)"
+    )
     print(json.dumps(scores, ensure_ascii=False))
     return 0
 
