@@ -116,7 +116,7 @@ def test_evaluate_translator_prints_the_signature(
     preset = tmp_path / "translator"
     transformer_translator.save_to_preset(preset)
     data = tmp_path / "test.tsv"
-    data.write_text("Where is Tom?\t汤姆在哪里？\n", encoding="utf-8")
+    data.write_text("Hi.\t嗨。\n", encoding="utf-8")  # fits 10 tokens
     command = ["evaluate", "translator", "--preset", str(preset), "--data", str(data)]
     assert main(command + ["--tokenize", "char"]) == 0
     first = capsys.readouterr().out.splitlines()[0]
