@@ -1,6 +1,6 @@
 """The `keras-attention` command line.
 
-    keras-attention [--backend B] presets
+    keras-attention [--backend B] [--backend-logs] presets
     keras-attention [--backend B] train classifier --data train.tsv --output DIR
     keras-attention [--backend B] classify --preset NAME_OR_DIR "some text" ...
 
@@ -98,6 +98,12 @@ def build_parser(hooks=None):
         description="Train and run the keras-attention applications.",
     )
     _add_backend_argument(parser, default=None)
+    parser.add_argument(
+        "--backend-logs",
+        action="store_true",
+        help="show the native log lines of TensorFlow (absl, CUDA probing) and "
+        "SentencePiece, hidden by default",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     presets = commands.add_parser("presets", help="list the built-in presets")
     _add_backend_argument(presets, default=argparse.SUPPRESS)
@@ -161,6 +167,33 @@ def select_backend(backend):
     os.environ["KERAS_BACKEND"] = backend
 
 
+def quiet_backend_logs():
+    """Hides the native log lines nobody asked for: TensorFlow's C++ and
+    absl lines (e.g. a CUDA probe that fails on a CPU machine, which reads
+    like an error), written to the process's stderr while it is imported,
+    and SentencePiece's information lines. Python errors and warnings are
+    untouched; `--backend-logs` keeps everything.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if "tensorflow" not in sys.modules:
+        sys.stderr.flush()
+        saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)  # the file descriptor: C++ writes there
+        try:
+            import tensorflow  # noqa: F401
+        except ImportError:
+            pass
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            os.close(devnull)
+    try:
+        import sentencepiece
+    except ImportError:
+        return
+    sentencepiece.set_min_log_level(2)
+
+
 def _run_presets(args, argv):
     from applications.common import presets as preset_registry
 
@@ -204,6 +237,8 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
         select_backend(args.backend)
+        if not args.backend_logs:
+            quiet_backend_logs()
         status = args.run(args, argv)
     except (ValueError, TypeError, FileNotFoundError) as error:
         print(f"keras-attention: error: {error}", file=sys.stderr)

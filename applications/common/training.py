@@ -511,6 +511,7 @@ class TrainingRun:
         keras.utils.set_random_seed(config.seed if seed is None else seed)
         self._start = time.perf_counter()
         self._fit_result = None
+        self._description = None
 
     def _run_files(self, resumable):
         """Checks the output, checkpoint and backup before training.
@@ -573,11 +574,56 @@ class TrainingRun:
             *split, self.config.batch_size, seed=seed, drop_remainder=whole, **maps
         )
 
+    def describe(self, data, sizes, unit="examples", training=None):
+        """What `fit()` prints first (with `verbose`), in one block: the
+        data, each split's size and source, the vocabularies (learned and
+        asked), the parameters, the training and the device.
+
+        Args:
+            data: what the data are (file, size, source).
+            sizes: `{"train": n, "validation": n, "test": n}`.
+            unit: what the sizes count (`"examples"`, `"pairs"`, ...).
+            training: a line on the training to come, or None.
+        """
+        self._description = (data, sizes, unit, training)
+
+    def summary(self, task):
+        """The block `describe()` set up, for `task` (a string)."""
+        import keras
+
+        data, sizes, unit, training = self._description
+        sources = self.config.split_sources() or {}
+        splits = ", ".join(
+            f"{split} {count:,}"
+            + (
+                f" ({sources[split]})"
+                if split != "train" and sources.get(split)
+                else ""
+            )
+            for split, count in sizes.items()
+        )
+        lines = [f"data        {data}", f"splits      {splits} {unit}"]
+        vocabularies = [
+            _vocabulary_line(name, tokenizer, self.config)
+            for name, tokenizer in task_tokenizers(task)
+        ]
+        if vocabularies:
+            lines.append("vocabulary  " + "; ".join(vocabularies))
+        lines.append(
+            f"model       {type(task).__name__}, {task.count_params():,} parameters"
+        )
+        if training:
+            lines.append(f"training    {training}")
+        lines.append(f"device      {keras.config.backend()} on {device_names()}")
+        return "\n".join(lines)
+
     def fit(self, task, train_data, validation_data, monitor, mode="min", callbacks=()):
-        """`fit()` with this run's config (and more `callbacks`); stops the
-        clock and gives back the distribution (evaluation runs on the
-        trained, possibly sharded, weights with batches of any size).
-        Returns `fit()`'s dict."""
+        """`fit()` with this run's config (and more `callbacks`), after the
+        `describe()`d summary; stops the clock and gives back the
+        distribution (evaluation runs on the trained, possibly sharded,
+        weights with batches of any size). Returns `fit()`'s dict."""
+        if self._description is not None and self.config.verbose:
+            print(self.summary(task), flush=True)
         self._fit_result = fit(
             task,
             train_data,
@@ -665,6 +711,44 @@ class TrainingRun:
 
             keras.distribution.set_distribution(self._previous_distribution)
             self.distribution = None
+
+
+def task_tokenizers(task):
+    """`(name, tokenizer)` of a task's preprocessor: `("", tokenizer)`, or
+    the translator's `("source", ...)` and `("target", ...)`; none for a
+    task without a tokenizer."""
+    preprocessor = getattr(task, "preprocessor", None)
+    tokenizer = getattr(preprocessor, "tokenizer", None)
+    if tokenizer is None:
+        return []
+    target = getattr(preprocessor, "target_tokenizer", None)
+    if target is None or target is tokenizer:
+        return [("", tokenizer)]
+    return [("source", tokenizer), ("target", target)]
+
+
+def _vocabulary_line(name, tokenizer, config):
+    """`"source 1,229 tokens (asked 3,500: the training data have fewer)"`."""
+    learned = tokenizer.vocabulary_size()
+    asked = getattr(
+        config, f"{name}_vocabulary_size" if name else "vocabulary_size", None
+    )
+    if asked is None and not name:  # the translator's shared vocabulary
+        asked = getattr(config, "target_vocabulary_size", None)
+    line = f"{name + ' ' if name else ''}{learned:,} tokens"
+    if isinstance(asked, int) and learned < asked:
+        line += f" (asked {asked:,}: the training data have fewer)"
+    return line
+
+
+def device_names():
+    """The devices Keras computes on, e.g. `"cpu:0"`."""
+    import keras
+
+    try:
+        return ", ".join(map(str, keras.distribution.list_devices()))
+    except AttributeError:  # torch: keras.distribution does not list devices
+        return str(keras.ops.convert_to_tensor(0).device)
 
 
 def _split_sources(config):

@@ -173,7 +173,6 @@ def train(config, command=None):
     """`gpt, record = train(config)`: a `GPT` trained as `config` says, and
     its record, both written to `config.output` when set (`command`, the
     command line, is kept in the record)."""
-    import keras
 
     from applications.common.callbacks import PerplexityFromLoss
     from applications.data import language_modeling as data
@@ -204,7 +203,13 @@ def train(config, command=None):
     # cross-entropy a second time: ~15% of a small model's step); the
     # perplexities are the exp of the losses.
     gpt.compile(optimizer=_optimizer(config, total_steps), weighted_metrics=[])
-    print_summary(config, gpt, streams, description, keras.config.backend())
+    run.describe(
+        description,
+        dict(zip(("train", "validation", "test"), map(len, streams))),
+        f"{config.tokenizer} tokens",
+        f"{total_steps:,} steps of {config.batch_size} x {config.sequence_length} "
+        f"tokens, validation every {config.steps_per_epoch}",
+    )
     monitor = "val_loss" if validation_data is not None else None
     result = run.fit(
         gpt, train_data, validation_data, monitor, callbacks=[PerplexityFromLoss()]
@@ -263,9 +268,13 @@ def load_documents(config):
 
     if config.dataset is not None:
         documents, source = data.load_dataset(config.dataset, config.data_dir)
-        return documents, f"{config.dataset} ({len(documents)} documents, {source})"
+        return documents, f"{config.dataset} ({_documents(documents)}, {source})"
     documents = data.load_documents(config.data, config.columns())
-    return documents, f"{config.data} ({len(documents)} documents)"
+    return documents, f"{config.data} ({_documents(documents)})"
+
+
+def _documents(documents):
+    return f"{len(documents):,} document" + ("s" if len(documents) != 1 else "")
 
 
 def build_gpt(config, texts):
@@ -335,37 +344,3 @@ def evaluate_loss(gpt, stream, sequence_length, batch_size=32):
         return_dict=True,
     )
     return float(results["loss"])
-
-
-def print_summary(config, gpt, streams, description, backend):
-    """One block before training: data, vocabulary, model, device."""
-    import keras
-
-    tokenizer = gpt.preprocessor.tokenizer
-    learned = tokenizer.vocabulary_size()
-    note = ""
-    if learned < config.vocabulary_size:
-        note = f" (asked {config.vocabulary_size}; the text has fewer " + (
-            "characters)" if config.tokenizer == "char" else "pieces)"
-        )
-    try:
-        devices = ", ".join(map(str, keras.distribution.list_devices()))
-    except AttributeError:  # torch: keras.distribution does not list devices
-        devices = str(keras.ops.convert_to_tensor(0).device)
-    lines = [
-        f"data        {description}",
-        "tokens      "
-        + ", ".join(
-            f"{name} {len(s):,}"
-            for name, s in zip(("train", "validation", "test"), streams)
-        ),
-        f"vocabulary  {learned:,} {config.tokenizer} tokens{note}",
-        f"model       {gpt.count_params():,} parameters, {config.num_layers} layers, "
-        f"width {config.hidden_dim}, context {config.sequence_length}",
-        f"training    {config.epochs * config.steps_per_epoch:,} steps of "
-        f"{config.batch_size} x {config.sequence_length} tokens, validation every "
-        f"{config.steps_per_epoch}",
-        f"device      {backend} on {devices}",
-    ]
-    if config.verbose:
-        print("\n".join(lines), flush=True)

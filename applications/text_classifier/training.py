@@ -139,6 +139,7 @@ def train(config, command=None):
         config, splits, lambda path: load_labeled_split(config, path, label_names)
     )
     train_split, validation, test = splits
+    run.describe(data_description, training.split_sizes(*splits), "texts")
     classifier, result = build_and_fit(run, train_split, validation, label_names)
     metrics = {}
     if len(test[0]):

@@ -160,6 +160,14 @@ def train(config, command=None):
         translator = build_translator(config, *train_split, architecture)
     steps = config.steps_per_epoch or -(-len(train_split[0]) // config.batch_size)
     total_steps = steps * config.epochs
+    run.describe(
+        f"{config.data} ({len(sources)} pairs"
+        + (", reversed" if config.reverse else "")
+        + ")",
+        training.split_sizes(*splits),
+        "pairs",
+        f"{config.epochs} epochs of {steps:,} steps of {config.batch_size} pairs",
+    )
     schedule = training.warmup_cosine_schedule(
         config.learning_rate,
         total_steps,

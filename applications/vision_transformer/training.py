@@ -141,6 +141,12 @@ def train(config, command=None):
     steps = -(-len(train_split[0]) // config.batch_size)
     if config.steps_per_epoch:
         steps = min(steps, config.steps_per_epoch)
+    run.describe(
+        data_description,
+        training.split_sizes(*splits),
+        "images",
+        f"{config.epochs} epochs of {steps:,} steps of {config.batch_size} images",
+    )
     schedule = training.warmup_cosine_schedule(
         config.learning_rate, steps * config.epochs, steps * config.warmup_epochs
     )
