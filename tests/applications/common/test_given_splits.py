@@ -139,7 +139,9 @@ def test_translator_record_and_evaluation_agree_on_the_test_file(tmp_path):
     data = tmp_path / "pairs.tsv"
     data.write_text("".join(f"{s}\t{t}\n" for s, t in pairs * 4), encoding="utf-8")
     test = tmp_path / "test.tsv"
-    test.write_text("Where is Tom?\t汤姆在哪里？\nIt is cold.\t天很冷。\n", encoding="utf-8")
+    test.write_text(
+        "Where is Tom?\t汤姆在哪里？\nIt is cold.\t天很冷。\n", encoding="utf-8"
+    )
     output = tmp_path / "translator"
     status = main(
         ["train", "translator", "--data", str(data), "--output", str(output),
