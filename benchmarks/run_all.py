@@ -32,7 +32,11 @@ BENCHMARKS = (
     "decoding",
     "generation",
     "application_throughput",
+    "tokenization",
 )
+# Benchmarks that run on some backends only (the rest run on every backend):
+# keras-hub's tokenizers are TensorFlow ops whichever backend Keras uses.
+BENCHMARK_BACKENDS = {"tokenization": ("tensorflow",)}
 # Run on their own (they take a checkout of another project or hours); their
 # records in benchmarks/results/ are rendered with the others.
 SEPARATE_RECORDS = ("nanogpt_shakespeare.json",)
@@ -148,6 +152,8 @@ def main():
     records = []
     for benchmark in arguments.benchmarks:
         for backend in arguments.backends:
+            if backend not in BENCHMARK_BACKENDS.get(benchmark, BACKENDS):
+                continue
             record = run_one(
                 benchmark,
                 backend,

@@ -204,3 +204,24 @@ def test_nanogpt_benchmark_runs_the_readme_command():
                  "--n_embd=128", "--max_iters=2000", "--lr_decay_iters=2000",
                  "--dropout=0.0", "--eval_interval=250"):  # fmt: skip
         assert flag in command
+
+
+def test_tokenization_benchmark_runs_on_built_in_sentences():
+    from benchmarks import tokenization
+
+    result = tokenization.run(tokenization.QUICK)
+    for corpus in result["corpora"].values():
+        measured = corpus["tokenizers"]
+        for lossless in ("sentencepiece_bpe", "hf_byte_level_bpe"):
+            assert measured[lossless]["exact_round_trip"] == 1.0
+            assert measured[lossless]["unknown_rate"] == 0.0
+            assert measured[lossless]["lines_per_s_over_wordpiece"] > 0
+        # "You' re", "C' est", "[UNK]" for characters never seen in training.
+        assert measured["wordpiece"]["exact_round_trip"] < 1.0
+    chinese = result["corpora"]["built-in Chinese"]
+    assert chinese["held_out_characters_unseen_in_training"] > 0
+    page = report.render(
+        [{"benchmark": "tokenization", "backend": keras.config.backend(),
+          "results": result}], "x")  # fmt: skip
+    assert "## Tokenizers: speed and losslessness" in page
+    assert "no unknown token, on every corpus" in page
