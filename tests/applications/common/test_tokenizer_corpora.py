@@ -10,7 +10,7 @@ translator and the classifier use today are measured on the same held-out
 lines: they lose text (`"You' re"`, `"[UNK]"` for unseen Chinese
 characters), which is what these tests document, not what they require.
 
-Skipped when `../shared/data` is absent. `benchmarks/tokenizers.py`
+Skipped when `../shared/data` is absent. `benchmarks/tokenization.py`
 measures the same tokenizers' speed and losslessness side by side.
 """
 
