@@ -360,7 +360,8 @@ def test_a_training_run_killed_after_an_epoch_resumes_from_it(tmp_path, capsys):
     assert "Give --resume to continue it" in capsys.readouterr().err
     assert main([*command, "--resume"]) == 0
     log = capsys.readouterr().out
-    assert f"{done} epoch" in log.splitlines()[0]  # "Resuming from ...: N epochs"
+    resuming = [line for line in log.splitlines() if line.startswith("Resuming")]
+    assert f"{done} epoch" in resuming[0]  # "Resuming from ...: N epochs"
     epochs = [int(line.split()[1].split("/")[0]) for line in log.splitlines()
               if line.startswith("Epoch ") and "/8" in line]  # fmt: skip
     assert epochs == list(range(done + 1, 9))  # the epochs before: not retrained
