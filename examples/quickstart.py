@@ -31,6 +31,11 @@ def main(argv=None):
     output_dir = Path(args.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
 
+    # As the command line: no TensorFlow log lines about absent CUDA drivers.
+    from applications.cli.main import quiet_backend_logs
+
+    quiet_backend_logs()
+
     import keras
     import matplotlib
 
