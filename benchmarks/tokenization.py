@@ -164,13 +164,15 @@ def corpora(size):
     }
 
 
-def _id_lists(ids):
+def id_lists(ids):
+    """Token ids as lists of ints (keras-hub gives lists or tensors)."""
     if hasattr(ids, "to_list"):
         ids = ids.to_list()
     return [[int(i) for i in np.asarray(row).tolist()] for row in ids]
 
 
-def _strings(texts):
+def strings(texts):
+    """Detokenized texts as Python strings (keras-hub gives tensors)."""
     if hasattr(texts, "numpy"):
         texts = texts.numpy().tolist()
     texts = np.asarray(texts, dtype=object).tolist()
@@ -192,10 +194,10 @@ class KerasHubTokenizer:
         return self.tokenizer.tokenize(lines)
 
     def ids(self, lines):
-        return _id_lists(self.tokenize(lines))
+        return id_lists(self.tokenize(lines))
 
     def detokenize(self, ids):
-        return _strings(self.tokenizer.detokenize(ids))
+        return strings(self.tokenizer.detokenize(ids))
 
 
 class HuggingFaceTokenizer:

@@ -16,15 +16,23 @@ measures the same tokenizers' speed and losslessness side by side.
 
 import functools
 import re
+import sys
+from pathlib import Path
 
 import keras_hub
 import numpy as np
 import pytest
 
 from applications.common.sentence_piece import train_sentence_piece
-from applications.data.text_classification import load_movie_review_polarity
-from applications.data.text_lines import read_lines
 from applications.translator.tokenizer import TranslatorTokenizer
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+from benchmarks.tokenization import (  # noqa: E402
+    corpus_lines,
+    id_lists,
+    split,
+    strings,
+)
 
 pytestmark = pytest.mark.shared_data
 
@@ -43,33 +51,15 @@ UNK_ID = 0  # `<unk>` in every `train_sentence_piece` vocabulary
 BYTE_PIECE = re.compile(r"<0x[0-9A-F]{2}>")
 
 
-@functools.cache
-def _lines(shared, name):
-    """Every distinct non-empty line of one corpus side, in file order."""
-    if name.startswith("eng-cmn"):
-        path = shared / "translation" / "eng-cmn.tsv"
-        column = 0 if name == "eng-cmn English" else 1
-        lines = [line.split("\t")[column] for _, line in read_lines(path)]
-    elif name == "MR":
-        lines, _ = load_movie_review_polarity(shared / "classification")
-    elif name == "tiny Shakespeare":
-        path = shared / "language_modeling" / "tinyshakespeare.txt"
-        lines = [line for _, line in read_lines(path)]
-    else:  # title<TAB>author<TAB>text, after a header row
-        path = shared / "language_modeling" / "tang_poems.tsv"
-        lines = [line.split("\t")[2] for _, line in read_lines(path)][1:]
-    return [line for line in dict.fromkeys(lines) if line.strip()]
+# The benchmark's corpus reader and split: the suite checks what it measures.
+_lines = functools.cache(corpus_lines)
 
 
 @functools.cache
 def _sample(shared, name, seed=0):
     """Disjoint (training, held-out) lines: a seeded shuffle of the distinct
     lines, so no held-out line was seen in training."""
-    lines = _lines(shared, name)
-    order = np.random.default_rng(seed).permutation(len(lines))
-    training = [lines[i] for i in order[:TRAIN_LINES]]
-    held_out = [lines[i] for i in order[TRAIN_LINES : TRAIN_LINES + HELD_OUT_LINES]]
-    return training, held_out
+    return split(_lines(shared, name), TRAIN_LINES, HELD_OUT_LINES, seed)
 
 
 @functools.cache
@@ -79,24 +69,10 @@ def _proto(shared, name):
     return train_sentence_piece(training, VOCABULARY_SIZES[name], "bpe", coverage)
 
 
-def _id_lists(ids):
-    """Token ids as lists of ints (keras-hub gives lists or tensors)."""
-    if hasattr(ids, "to_list"):
-        ids = ids.to_list()
-    return [[int(i) for i in np.asarray(row).tolist()] for row in ids]
-
-
-def _strings(texts):
-    if hasattr(texts, "numpy"):
-        texts = texts.numpy().tolist()
-    texts = np.asarray(texts, dtype=object).tolist()
-    return [t.decode("utf-8") if isinstance(t, bytes) else t for t in texts]
-
-
 def _round_trip(tokenizer, lines, unknown_id):
     """(exact round-trip share, unknown-token rate, token id lists)."""
-    ids = _id_lists(tokenizer.tokenize(lines))
-    back = _strings(tokenizer.detokenize(ids))
+    ids = id_lists(tokenizer.tokenize(lines))
+    back = strings(tokenizer.detokenize(ids))
     exact = float(np.mean([a == b for a, b in zip(back, lines)]))
     tokens = sum(len(row) for row in ids)
     unknown = sum(row.count(unknown_id) for row in ids) / tokens
@@ -133,7 +109,7 @@ def test_characters_never_seen_in_training_fall_back_to_bytes(shared_data, name)
     ]
     # Each unseen character is spelled in its 3 UTF-8 bytes, in every line.
     assert min(bytes_per_line) >= 3
-    assert _strings(tokenizer.detokenize(ids)) == lines
+    assert strings(tokenizer.detokenize(ids)) == lines
 
 
 @pytest.mark.parametrize("name", list(VOCABULARY_SIZES))
@@ -149,9 +125,9 @@ def test_vocabulary_file_reloads_to_the_same_ids(shared_data, name, tmp_path):
     tokenizer.save_assets(str(tmp_path / "assets"))  # what a preset holds
     from_assets = keras_hub.tokenizers.SentencePieceTokenizer()
     from_assets.load_assets(str(tmp_path / "assets"))
-    expected = _id_lists(tokenizer.tokenize(held_out))
-    assert _id_lists(from_file.tokenize(held_out)) == expected
-    assert _id_lists(from_assets.tokenize(held_out)) == expected
+    expected = id_lists(tokenizer.tokenize(held_out))
+    assert id_lists(from_file.tokenize(held_out)) == expected
+    assert id_lists(from_assets.tokenize(held_out)) == expected
     assert from_assets.get_vocabulary() == tokenizer.get_vocabulary()
 
 
@@ -186,7 +162,7 @@ def test_wordpiece_of_the_applications_loses_held_out_text(
     if name == "eng-cmn English":
         # "You're" comes back as "You' re": the apostrophe is split off and
         # detokenized with a space after it.
-        back = _strings(wordpiece.detokenize(ids))
+        back = strings(wordpiece.detokenize(ids))
         pairs = zip(held_out, back)
         assert any(
             re.search(r"\w'\w", line) and re.search(r"\w' \w", line_back)
