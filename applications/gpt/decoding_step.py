@@ -133,8 +133,7 @@ def decoding_step(backbone, weights, token_ids, cache, index):
         x = backbone.embedding.call(token_ids)
     step = {"index": index, "attended": ops.arange(ops.shape(cache)[4]) <= index}
     for i, block in enumerate(backbone.transformer_layers):
-        step["block"] = i
-        x, cache = _block(block, weights[i], x, cache, step, backbone.position)
+        x, cache = _block(block, i, weights[i], x, cache, step, backbone.position)
     if backbone.layer_norm is not None:
         x = backbone.layer_norm.call(x)
     return x, cache
@@ -150,13 +149,16 @@ def _write(cache, new, block, index):
     return ops.slice_update(cache, start, new[:, None, :, :, None])
 
 
-def _block(block, weights, x, cache, step, position):
-    """A pre-LN or post-LN decoder block (no cross-attention) on one token."""
+def _block(block, number, weights, x, cache, step, position):
+    """A pre-LN or post-LN decoder block (no cross-attention) on one token;
+    `number` is its place in the stack (its slot in the cache)."""
     pre = block.normalize_first
     residual = x
     if pre:
         x = block.self_attention_layer_norm.call(x)
-    x, cache = _attention(block.self_attention, weights, x, cache, step, position)
+    x, cache = _attention(
+        block.self_attention, number, weights, x, cache, step, position
+    )
     x = x + residual
     if not pre:
         x = block.self_attention_layer_norm.call(x)
@@ -170,7 +172,7 @@ def _block(block, weights, x, cache, step, position):
     return x, cache
 
 
-def _attention(attention, weights, x, cache, step, position):
+def _attention(attention, number, weights, x, cache, step, position):
     """Multi-head self-attention of the new token over cache slots <= index."""
     heads, head_size = attention.num_heads, attention.key_dim
     qkv = ops.matmul(x, weights["qkv_kernel"])  # (B, 1, 3 H D)
@@ -183,8 +185,8 @@ def _attention(attention, weights, x, cache, step, position):
         query = _rotary().call(query[:, None], start_index=index)[:, 0]
         key = _rotary().call(new[:, :1], start_index=index)
         new = ops.concatenate([key, new[:, 1:]], axis=1)
-    cache = _write(cache, new, step["block"], index)
-    keys, values = cache[:, step["block"], 0], cache[:, step["block"], 1]
+    cache = _write(cache, new, number, index)
+    keys, values = cache[:, number, 0], cache[:, number, 1]
     # (B, H, 1, D) x (B, H, D, L) -> (B, H, 1, L) scores
     query = query[:, :, None] * (1.0 / math.sqrt(head_size))
     scores = ops.matmul(query, ops.swapaxes(keys, 2, 3))

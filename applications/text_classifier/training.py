@@ -134,7 +134,8 @@ def train(config, command=None):
     run = training.TrainingRun(config, command, backbone_cls=TextClassifierBackbone)
     texts, labels, data_description = load_examples(config)
     label_ids, label_names = encode_labels(labels)
-    splits = split_arrays(texts, label_ids, **config.split_options())
+    options = config.split_options()
+    splits = split_arrays(texts, label_ids, **options)
     splits = training.with_given_splits(
         config, splits, lambda path: load_labeled_split(config, path, label_names)
     )
@@ -148,10 +149,7 @@ def train(config, command=None):
         metrics["result"] = f"accuracy {accuracy:.1%} (held-out)"
     if len(validation[0]):
         metrics["validation_accuracy"] = round(result["best_value"], 4)
-    fractions = {
-        split: config.split_options()[f"{split}_fraction"]
-        for split in ("validation", "test")
-    }
+    fractions = {s: options[f"{s}_fraction"] for s in ("validation", "test")}
     return run.finish(
         classifier,
         splits,
