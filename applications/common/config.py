@@ -262,9 +262,7 @@ class TrainingConfig:
         for split in ("validation", "test"):
             fraction = fractions[f"{split}_fraction"]
             sources[split] = self.given_split_file(split) or (
-                f"{fraction:g} of {data}"
-                if fraction
-                else None
+                f"{fraction:g} of {data}" if fraction else None
             )
         return sources
 
