@@ -1,9 +1,13 @@
-"""WordPiece tokenizer of the text classifier, with a vocabulary learned from data."""
+"""Tokenizers of the text classifier, with vocabularies learned from data:
+lossless SentencePiece (the default of new presets), WordPiece or words."""
 
 import collections
 
 import keras_hub
 
+from applications.common.sentence_piece_tokenizer import (
+    ReservedTokensSentencePieceTokenizer,
+)
 from applications.common.texts import check_texts, is_python_text
 from applications.common.wordpiece import (
     UNK_TOKEN,
@@ -27,10 +31,23 @@ SPECIAL_TOKENS = {
     "end_token": SEP_TOKEN,
 }
 VOCABULARY_TYPES = ("wordpiece", "word")
+# SentencePiece's model types, and the vocabularies above.
+TOKENIZER_TYPES = ("bpe", "unigram") + VOCABULARY_TYPES
+
+
+class NonEmptyTextsMixin:
+    """Refuses an empty or blank Python string (rather than silently making
+    it an empty token sequence); tensors pass unchecked."""
+
+    def __call__(self, *args, **kwargs):
+        inputs = args[0] if args else kwargs.get("inputs")
+        if is_python_text(inputs):
+            check_texts(inputs)
+        return super().__call__(*args, **kwargs)
 
 
 @keras_attention_export
-class TextClassifierTokenizer(ReservedTokensWordPieceTokenizer):
+class TextClassifierTokenizer(NonEmptyTextsMixin, ReservedTokensWordPieceTokenizer):
     """WordPiece tokenizer with `[PAD]`, `[UNK]`, `[CLS]` and `[SEP]` tokens.
 
     A `keras_hub.tokenizers.WordPieceTokenizer` (which also splits CJK
@@ -55,12 +72,6 @@ class TextClassifierTokenizer(ReservedTokensWordPieceTokenizer):
     backbone_cls = TextClassifierBackbone
     reserved_tokens = RESERVED_TOKENS
     special_tokens = SPECIAL_TOKENS
-
-    def __call__(self, *args, **kwargs):
-        inputs = args[0] if args else kwargs.get("inputs")
-        if is_python_text(inputs):
-            check_texts(inputs)
-        return super().__call__(*args, **kwargs)
 
     @classmethod
     def from_texts(
@@ -109,6 +120,69 @@ class TextClassifierTokenizer(ReservedTokensWordPieceTokenizer):
         words = sorted(counts, key=lambda word: (-counts[word], word))
         tokens = RESERVED_TOKENS + words[: vocabulary_size - len(RESERVED_TOKENS)]
         return cls(vocabulary=tokens, lowercase=lowercase, **kwargs)
+
+
+@keras_attention_export
+class TextClassifierSentencePieceTokenizer(
+    NonEmptyTextsMixin, ReservedTokensSentencePieceTokenizer
+):
+    """Lossless SentencePiece tokenizer with `[PAD]`, `[UNK]`, `[CLS]` and
+    `[SEP]` tokens (ids 0 to 3, as `TextClassifierTokenizer`'s).
+
+    A `keras_hub.tokenizers.SentencePieceTokenizer` (Kudo & Richardson 2018)
+    learned with byte fallback and without normalization: no word of any
+    language becomes `[UNK]`, and `detokenize(tokenize(text)) == text`. New
+    classifier presets use it (`--vocabulary-type bpe`, the default, or
+    `unigram`); those with `TextClassifierTokenizer` still load.
+
+    Python strings are checked eagerly: an empty (or blank) text raises a
+    `ValueError`. Arguments, call and outputs: see
+    `ReservedTokensSentencePieceTokenizer`.
+
+    Example:
+    >>> tokenizer = TextClassifierSentencePieceTokenizer.from_texts(
+    ...     ["a witty film", "a dull film"], vocabulary_size=300)
+    >>> tokenizer.detokenize(tokenizer("a witty, dull film"))
+    'a witty, dull film'
+    """
+
+    backbone_cls = TextClassifierBackbone
+    reserved_tokens = {
+        "pad": PAD_TOKEN,
+        "unk": UNK_TOKEN,
+        "bos": CLS_TOKEN,
+        "eos": SEP_TOKEN,
+    }
+    special_tokens = SPECIAL_TOKENS
+
+
+def learn_text_classifier_tokenizer(texts, vocabulary_size, vocabulary_type="bpe"):
+    """A classifier tokenizer learned from `texts`.
+
+    Args:
+        texts: list of training strings.
+        vocabulary_size: the largest vocabulary (reserved tokens included).
+        vocabulary_type: one of `TOKENIZER_TYPES`: SentencePiece `"bpe"` or
+            `"unigram"` (lossless), `"wordpiece"` or `"word"` (lowercased).
+
+    Returns:
+        A `TextClassifierSentencePieceTokenizer` or `TextClassifierTokenizer`.
+
+    Raises:
+        ValueError: for an unknown `vocabulary_type` or empty texts.
+    """
+    if vocabulary_type in VOCABULARY_TYPES:
+        return TextClassifierTokenizer.from_texts(
+            texts, vocabulary_size, vocabulary_type=vocabulary_type
+        )
+    if vocabulary_type not in TOKENIZER_TYPES:
+        raise ValueError(
+            f"`vocabulary_type` must be one of {TOKENIZER_TYPES}. Received: "
+            f"{vocabulary_type!r}"
+        )
+    return TextClassifierSentencePieceTokenizer.from_texts(
+        check_texts(texts), vocabulary_size, model_type=vocabulary_type
+    )
 
 
 def count_words(texts, lowercase=True, batch_size=1024):

@@ -81,10 +81,12 @@ class TextClassifierTrainingConfig(ClassificationTrainingConfig):
         "[5, inf)",
     )
     vocabulary_type: str = option(
-        "wordpiece",
-        "WordPiece subwords, or whole words with rare ones as [UNK]",
+        "bpe",
+        "SentencePiece bpe or unigram subwords with byte fallback (lossless, no "
+        "[UNK]); or lowercased WordPiece subwords, or whole words with rare "
+        "ones as [UNK] (presets before 2026-11-30)",
         "model",
-        choices=("wordpiece", "word"),
+        choices=("bpe", "unigram", "wordpiece", "word"),
     )
     sequence_length: int = option(
         64, "tokens per text, [CLS] and [SEP] included", "model", "[3, inf)"
@@ -214,12 +216,10 @@ def build_classifier(config, texts, label_names):
     from applications.text_classifier.backbone import TextClassifierBackbone
     from applications.text_classifier.preprocessor import TextClassifierPreprocessor
     from applications.text_classifier.task import TextClassifier
-    from applications.text_classifier.tokenizer import TextClassifierTokenizer
+    from applications.text_classifier.tokenizer import learn_text_classifier_tokenizer
 
-    tokenizer = TextClassifierTokenizer.from_texts(
-        texts,
-        vocabulary_size=config.vocabulary_size,
-        vocabulary_type=config.vocabulary_type,
+    tokenizer = learn_text_classifier_tokenizer(
+        texts, config.vocabulary_size, config.vocabulary_type
     )
     backbone = TextClassifierBackbone(
         vocabulary_size=tokenizer.vocabulary_size(),

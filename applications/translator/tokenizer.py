@@ -1,9 +1,14 @@
-"""WordPiece tokenizer of the translator, with a vocabulary learned from data."""
+"""Tokenizers of the translator, with vocabularies learned from data:
+lossless SentencePiece (the default of new presets) and WordPiece."""
 
 import re
 
+from applications.common.sentence_piece_tokenizer import (
+    ReservedTokensSentencePieceTokenizer,
+)
 from applications.common.wordpiece import UNK_TOKEN, ReservedTokensWordPieceTokenizer
 from applications.translator.backbone import TranslatorBackbone
+from applications.translator.training import TOKENIZER_TYPES
 from keras_attention.api_export import keras_attention_export
 
 PAD_TOKEN = "[PAD]"
@@ -95,3 +100,68 @@ class TranslatorTokenizer(ReservedTokensWordPieceTokenizer):
         for pattern, rewrite in _TF_RULES:
             outputs = tf.strings.regex_replace(outputs, pattern, rewrite)
         return outputs
+
+
+@keras_attention_export
+class TranslatorSentencePieceTokenizer(ReservedTokensSentencePieceTokenizer):
+    """Lossless SentencePiece tokenizer with `[PAD]`, `[UNK]`, `[START]` and
+    `[END]` tokens (ids 0 to 3, as `TranslatorTokenizer`'s).
+
+    A `keras_hub.tokenizers.SentencePieceTokenizer` (Kudo & Richardson 2018)
+    learned with byte fallback and without normalization, so
+    `detokenize(tokenize(text)) == text` in any language (apostrophes,
+    spaces before "?" in French, any kanji) and `[UNK]` never appears. New
+    translator presets use it (`--tokenizer bpe`, the default, or
+    `unigram`); those with `TranslatorTokenizer` (WordPiece) still load.
+
+    The target tokenizer of a preset is saved as `target_tokenizer.json`:
+    pass `config_file="target_tokenizer.json"`. Learn a model from training
+    text with `TranslatorSentencePieceTokenizer.from_texts()`.
+
+    Arguments, call and outputs: see `ReservedTokensSentencePieceTokenizer`.
+
+    Example:
+    >>> tokenizer = TranslatorSentencePieceTokenizer.from_texts(
+    ...     ["C'est l'été.", "我喜欢茶。"], vocabulary_size=300)
+    >>> tokenizer.detokenize(tokenizer("C'est l'été ? 我喜欢茶。"))
+    "C'est l'été ? 我喜欢茶。"
+    """
+
+    backbone_cls = TranslatorBackbone
+    reserved_tokens = {
+        "pad": PAD_TOKEN,
+        "unk": UNK_TOKEN,
+        "bos": START_TOKEN,
+        "eos": END_TOKEN,
+    }
+    special_tokens = SPECIAL_TOKENS
+
+
+def learn_translator_tokenizer(texts, vocabulary_size, tokenizer_type, **kwargs):
+    """A translator tokenizer learned from `texts`.
+
+    Args:
+        texts: list of training strings.
+        vocabulary_size: the largest vocabulary (reserved tokens included).
+        tokenizer_type: one of `TOKENIZER_TYPES`: SentencePiece `"bpe"` or
+            `"unigram"` (lossless), or `"wordpiece"`.
+        **kwargs: for WordPiece, `lowercase`; and the constructor's (e.g.
+            `config_file`).
+
+    Returns:
+        A `TranslatorSentencePieceTokenizer` or `TranslatorTokenizer`.
+
+    Raises:
+        ValueError: for an unknown `tokenizer_type`.
+    """
+    if tokenizer_type == "wordpiece":
+        return TranslatorTokenizer.from_texts(texts, vocabulary_size, **kwargs)
+    if tokenizer_type not in TOKENIZER_TYPES:
+        raise ValueError(
+            f"`tokenizer_type` must be one of {TOKENIZER_TYPES}. Received: "
+            f"{tokenizer_type!r}"
+        )
+    kwargs.pop("lowercase", None)
+    return TranslatorSentencePieceTokenizer.from_texts(
+        texts, vocabulary_size, model_type=tokenizer_type, **kwargs
+    )

@@ -23,6 +23,8 @@ from applications.common.config import (
 )
 
 ARCHITECTURES = ("transformer", "rnn_attention")
+# The tokenizers of `--tokenizer` (`learn_translator_tokenizer`).
+TOKENIZER_TYPES = ("bpe", "unigram", "wordpiece")
 # The backbone config entries an architecture preset sets.
 _ARCHITECTURE_KEYS = (
     "architecture", "num_layers", "num_heads", "hidden_dim", "intermediate_dim",
@@ -93,6 +95,13 @@ class TranslatorTrainingConfig(TransformerTrainingConfig):
     )
     target_vocabulary_size: int = option(
         4000, "the largest target vocabulary", "model", "[5, inf)"
+    )
+    tokenizer: str = option(
+        "bpe",
+        "SentencePiece bpe or unigram with byte fallback (lossless, no [UNK]), "
+        "or wordpiece (lowercased source; presets before 2026-11-30)",
+        "model",
+        choices=TOKENIZER_TYPES,
     )
     shared_vocabulary: bool = option(
         False,
@@ -221,7 +230,7 @@ def build_translator(config, train_sources, train_targets, preset_config=None):
         TranslatorPreprocessor,
     )
     from applications.translator.task import Translator
-    from applications.translator.tokenizer import TranslatorTokenizer
+    from applications.translator.tokenizer import learn_translator_tokenizer
 
     backbone_config = {
         "architecture": config.architecture,
@@ -240,20 +249,25 @@ def build_translator(config, train_sources, train_targets, preset_config=None):
         **(preset_config or {}),
     }
     if backbone_config["source_vocabulary_size"] is None:
-        tokenizer = TranslatorTokenizer.from_texts(
+        tokenizer = learn_translator_tokenizer(
             train_sources + train_targets,
             backbone_config["vocabulary_size"],
+            config.tokenizer,
             lowercase=False,
         )
         target_tokenizer = None
         backbone_config["vocabulary_size"] = tokenizer.vocabulary_size()
     else:
-        tokenizer = TranslatorTokenizer.from_texts(
-            train_sources, backbone_config["source_vocabulary_size"], lowercase=True
+        tokenizer = learn_translator_tokenizer(
+            train_sources,
+            backbone_config["source_vocabulary_size"],
+            config.tokenizer,
+            lowercase=True,
         )
-        target_tokenizer = TranslatorTokenizer.from_texts(
+        target_tokenizer = learn_translator_tokenizer(
             train_targets,
             backbone_config["vocabulary_size"],
+            config.tokenizer,
             lowercase=False,
             config_file=TARGET_TOKENIZER_CONFIG_FILE,
         )

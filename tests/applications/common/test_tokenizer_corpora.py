@@ -5,10 +5,12 @@ keras-hub's `SentencePieceTokenizer`), learned on a seeded sample of
 training lines of each corpus side, must give back the held-out lines
 exactly (normalisation: identity, i.e. none) and never produce `<unk>`,
 even for characters it never saw, and a vocabulary written to a file must
-reload to the same ids. For contrast, the WordPiece tokenizers the
-translator and the classifier use today are measured on the same held-out
-lines: they lose text (`"You' re"`, `"[UNK]"` for unseen Chinese
-characters), which is what these tests document, not what they require.
+reload to the same ids; so must the translator's and the classifier's
+SentencePiece tokenizers, the default of their new presets. For contrast,
+the WordPiece tokenizers of the translator and classifier presets before
+2026-11-30 are measured on the same held-out lines: they lose text
+(`"You' re"`, `"[UNK]"` for unseen Chinese characters), which is what
+these tests document, not what they require.
 
 Skipped when `../shared/data` is absent. `benchmarks/tokenization.py`
 measures the same tokenizers' speed and losslessness side by side.
@@ -24,7 +26,13 @@ import numpy as np
 import pytest
 
 from applications.common.sentence_piece import train_sentence_piece
-from applications.translator.tokenizer import TranslatorTokenizer
+from applications.text_classifier.tokenizer import (
+    TextClassifierSentencePieceTokenizer,
+)
+from applications.translator.tokenizer import (
+    TranslatorSentencePieceTokenizer,
+    TranslatorTokenizer,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 from benchmarks.tokenization import (  # noqa: E402
@@ -168,3 +176,31 @@ def test_wordpiece_of_the_applications_loses_held_out_text(
             re.search(r"\w'\w", line) and re.search(r"\w' \w", line_back)
             for line, line_back in pairs
         )
+
+
+# The applications' own SentencePiece tokenizers, as `train translator` and
+# `train classifier` learn them by default: their reserved tokens first, a
+# leading space added to every text (`add_dummy_prefix`), SentencePiece's
+# default coverage 0.9995.
+@pytest.mark.parametrize(
+    "name, tokenizer_cls",
+    [
+        ("eng-cmn English", TranslatorSentencePieceTokenizer),
+        ("eng-cmn Chinese", TranslatorSentencePieceTokenizer),
+        ("MR", TextClassifierSentencePieceTokenizer),
+    ],
+)
+def test_application_sentence_piece_tokenizers_are_lossless(
+    shared_data, name, tokenizer_cls, tmp_path
+):
+    training, held_out = _sample(shared_data, name)
+    tokenizer = tokenizer_cls.from_texts(training, VOCABULARY_SIZES[name])
+    unknown_id = tokenizer.token_to_id("[UNK]")
+    exact, unknown, ids = _round_trip(tokenizer, held_out, unknown_id)
+    assert exact >= 0.999, f"{name}: {exact:.2%} of held-out lines exact"
+    assert unknown == 0, f"{name}: {unknown:.4%} of tokens are [UNK]"
+    (tmp_path / "assets").mkdir()
+    tokenizer.save_assets(str(tmp_path / "assets"))
+    reloaded = tokenizer_cls.from_config(tokenizer.get_config())
+    reloaded.load_assets(str(tmp_path / "assets"))
+    assert id_lists(reloaded.tokenize(held_out)) == ids
