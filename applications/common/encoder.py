@@ -14,6 +14,7 @@ def encoder_blocks(
     layer_norm_epsilon,
     normalize_first,
     dtype=None,
+    kernel_initializer="glorot_uniform",
 ):
     """`num_layers` `TransformerEncoderBlock`s with GELU feed-forwards.
 
@@ -28,6 +29,8 @@ def encoder_blocks(
         layer_norm_epsilon: epsilon of the layer normalizations.
         normalize_first: pre-LN blocks instead of the paper's post-LN.
         dtype: dtype policy.
+        kernel_initializer: initializer of the blocks' kernels (BERT's:
+            truncated normal, standard deviation 0.02).
 
     Returns:
         list of `keras_attention.layers.TransformerEncoderBlock`.
@@ -40,6 +43,7 @@ def encoder_blocks(
             activation="gelu",
             layer_norm_epsilon=layer_norm_epsilon,
             normalize_first=normalize_first,
+            kernel_initializer=kernel_initializer,
             dtype=dtype,
             name=f"transformer_encoder_block_{i}",
         )
