@@ -112,8 +112,8 @@ def _translator(architecture, **tiny):
     config = TranslatorTrainingConfig(
         data="pairs.tsv",
         architecture=architecture,
-        source_vocabulary_size=60,
-        target_vocabulary_size=60,
+        source_vocabulary_size=300,  # SentencePiece, 261 reserved ids
+        target_vocabulary_size=300,
         sequence_length=10,
         **{"hidden_dim": 16, "intermediate_dim": 32, **tiny},
     )

@@ -309,6 +309,7 @@ def test_training_on_unicode_spaces_writes_a_preset_that_loads(tmp_path, capsys)
         ["train", "translator", "--data", str(pairs), "--output", str(output),
          *TINY, "--epochs", "1", "--test-fraction", "0", "--sequence-length", "12",
          "--target-vocabulary-size", "200", "--source-vocabulary-size", "60",
+         "--tokenizer", "wordpiece",
          "--checkpoint", str(tmp_path / "best.weights.h5")]
     )  # fmt: skip
     assert status == 0, capsys.readouterr().err

@@ -111,6 +111,7 @@ def test_a_translator_learned_from_french_spaces_saves_and_loads(tmp_path):
 
     config = TranslatorTrainingConfig(
         data="pairs.tsv", source_vocabulary_size=80, target_vocabulary_size=200,
+        tokenizer="wordpiece",
         sequence_length=12, num_layers=1, num_heads=2, hidden_dim=8,
         intermediate_dim=16, dropout=0.0,
     )  # fmt: skip
