@@ -46,6 +46,12 @@ class TokenAndPositionEmbedding(checks.AcceptsNestedLists, keras.layers.Layer):
         mask_zero: whether id 0 is padding to be masked.
         embeddings_initializer: initializer of the token table (None:
             "uniform").
+        scale_embeddings: whether the token embeddings are multiplied by
+            sqrt(D) before the positions are added, as in Vaswani et al.,
+            "Attention Is All You Need", 2017 (section 3.4), whose table is
+            shared with the output projection; use it with a table of
+            entries of standard deviation about D**-0.5, e.g.
+            `RandomNormal(stddev=D**-0.5)` (fairseq's). Default False.
         **kwargs: forwarded to `keras.layers.Layer`.
 
     Call arguments:
@@ -77,6 +83,7 @@ class TokenAndPositionEmbedding(checks.AcceptsNestedLists, keras.layers.Layer):
         position="learned",
         mask_zero=False,
         embeddings_initializer="uniform",
+        scale_embeddings=False,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -88,6 +95,7 @@ class TokenAndPositionEmbedding(checks.AcceptsNestedLists, keras.layers.Layer):
         self.embeddings_initializer = checks.initializer(
             "embeddings_initializer", embeddings_initializer, "uniform"
         )
+        self.scale_embeddings = checks.boolean("scale_embeddings", scale_embeddings)
         self.token_embedding = keras.layers.Embedding(
             self.vocabulary_size,
             self.embedding_dim,
@@ -131,7 +139,10 @@ class TokenAndPositionEmbedding(checks.AcceptsNestedLists, keras.layers.Layer):
         checks.token_ids_in_range("inputs", inputs, self.vocabulary_size)
         # A no-op unless traced ids are out of range (known ones raised).
         token_ids = ops.clip(inputs, 0, self.vocabulary_size - 1)
-        embeddings = self.token_embedding(token_ids)
+        embeddings = self.token_embedding(token_ids)  # (B, T, D)
+        if self.scale_embeddings:
+            scale = ops.cast(self.embedding_dim**0.5, embeddings.dtype)
+            embeddings = ops.multiply(embeddings, scale)
         positions = self.position_embedding(embeddings, start_index=start_index)
         return embeddings + positions
 
@@ -155,6 +166,7 @@ class TokenAndPositionEmbedding(checks.AcceptsNestedLists, keras.layers.Layer):
                 "embeddings_initializer": keras.initializers.serialize(
                     self.embeddings_initializer
                 ),
+                "scale_embeddings": self.scale_embeddings,
             }
         )
         return config

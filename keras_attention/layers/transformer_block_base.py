@@ -19,8 +19,8 @@ class TransformerBlockBase(checks.AcceptsNestedLists, keras.layers.Layer):
             the paper.
         intermediate_dim: width of the feed-forward hidden layer (d_ff), a
             positive integer.
-        dropout: dropout rate of the residual branches and attention
-            weights, in [0, 1).
+        dropout: dropout rate of the residual branches, in [0, 1); also of
+            the attention weights unless `attention_dropout` is given.
         activation: activation of the feed-forward hidden layer.
         layer_norm_epsilon: epsilon of the layer normalizations, a positive
             number.
@@ -34,6 +34,12 @@ class TransformerBlockBase(checks.AcceptsNestedLists, keras.layers.Layer):
             keys with `RotaryEmbedding` (RoPE, Su et al. 2021), for models
             whose positions come from the attention rather than from an
             added position embedding. Cross-attention never rotates.
+        attention_dropout: dropout rate of the attention weights (the
+            softmax probabilities), in [0, 1); None (the default): `dropout`,
+            as blocks made before this argument existed do.
+        activation_dropout: dropout rate of the feed-forward hidden layer's
+            activations (fairseq's `activation_dropout`), in [0, 1);
+            default 0 (none, as before this argument existed).
         **kwargs: forwarded to `keras.layers.Layer`.
 
     Raises:
@@ -52,6 +58,8 @@ class TransformerBlockBase(checks.AcceptsNestedLists, keras.layers.Layer):
         kernel_initializer="glorot_uniform",
         bias_initializer="zeros",
         use_rotary_embedding=False,
+        attention_dropout=None,
+        activation_dropout=0.0,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -74,6 +82,12 @@ class TransformerBlockBase(checks.AcceptsNestedLists, keras.layers.Layer):
         self.use_rotary_embedding = checks.boolean(
             "use_rotary_embedding", use_rotary_embedding
         )
+        self.attention_dropout = (
+            None
+            if attention_dropout is None
+            else checks.rate("attention_dropout", attention_dropout)
+        )
+        self.activation_dropout = checks.rate("activation_dropout", activation_dropout)
         self.supports_masking = True
 
     def _check_rank(self, shape, name):
@@ -120,7 +134,11 @@ class TransformerBlockBase(checks.AcceptsNestedLists, keras.layers.Layer):
         attention = MultiHeadAttention(
             num_heads=self.num_heads,
             key_dim=width // self.num_heads,
-            dropout=self.dropout,
+            dropout=(
+                self.dropout
+                if self.attention_dropout is None
+                else self.attention_dropout
+            ),
             use_rotary_embedding=rotary,
             dtype=self.dtype_policy,
             name=name,
@@ -161,6 +179,12 @@ class TransformerBlockBase(checks.AcceptsNestedLists, keras.layers.Layer):
         self._residual_dropout = keras.layers.Dropout(
             self.dropout, dtype=self.dtype_policy
         )
+        # Made only when used: blocks without it keep their saved layout.
+        self._activation_dropout = None
+        if self.activation_dropout:
+            self._activation_dropout = keras.layers.Dropout(
+                self.activation_dropout, dtype=self.dtype_policy
+            )
 
     def _residual(self, x, sublayer, layer_norm, training):
         """x + dropout(sublayer(x)), normalized after (post-LN) or before (pre-LN).
@@ -180,7 +204,10 @@ class TransformerBlockBase(checks.AcceptsNestedLists, keras.layers.Layer):
 
     def _feedforward(self, x, training):
         def feedforward(x):
-            return self.feedforward_output_dense(self.feedforward_intermediate_dense(x))
+            x = self.feedforward_intermediate_dense(x)  # (B, T, intermediate_dim)
+            if self._activation_dropout is not None:
+                x = self._activation_dropout(x, training=training)
+            return self.feedforward_output_dense(x)
 
         return self._residual(x, feedforward, self.feedforward_layer_norm, training)
 
@@ -202,6 +229,8 @@ class TransformerBlockBase(checks.AcceptsNestedLists, keras.layers.Layer):
                 ),
                 "bias_initializer": keras.initializers.serialize(self.bias_initializer),
                 "use_rotary_embedding": self.use_rotary_embedding,
+                "attention_dropout": self.attention_dropout,
+                "activation_dropout": self.activation_dropout,
             }
         )
         return config

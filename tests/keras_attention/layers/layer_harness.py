@@ -140,6 +140,7 @@ LAYER_CASES = [
             "position": "sinusoidal",
             "mask_zero": True,
             "embeddings_initializer": _SEEDED_NORMAL,
+            "scale_embeddings": True,
         },
     ),
     LayerCase(
@@ -162,6 +163,8 @@ LAYER_CASES = [
             "normalize_first": True,
             "kernel_initializer": _SEEDED_NORMAL,
             "bias_initializer": _CONSTANT,
+            "attention_dropout": 0.2,
+            "activation_dropout": 0.1,
         },
     ),
     LayerCase(
@@ -178,6 +181,8 @@ LAYER_CASES = [
             "activation": "gelu",
             "kernel_initializer": "he_normal",
             "bias_initializer": _CONSTANT,
+            "attention_dropout": 0.0,
+            "activation_dropout": 0.3,
         },
     ),
 ]

@@ -68,14 +68,16 @@ def test_learned_position_embedding_is_the_table_slice_from_start_index():
     np.testing.assert_array_equal(to_numpy(layer(x, start_index=5))[1], table[5:8])
 
 
+@pytest.mark.parametrize("scale", [False, True], ids=["unscaled", "scaled"])
 @pytest.mark.parametrize("position", ["learned", "sinusoidal"])
-def test_token_and_position_embedding_adds_token_rows_and_positions(position):
+def test_token_and_position_embedding_adds_token_rows_and_positions(position, scale):
     ids = np.array([[4, 0, 2], [1, 1, 0]], "int32")
     layer = layers.TokenAndPositionEmbedding(
-        10, 5, 6, position=position, mask_zero=True
+        10, 5, 6, position=position, mask_zero=True, scale_embeddings=scale
     )
     embedded = to_numpy(layer(ids))
-    tokens = to_numpy(layer.token_embedding.embeddings)[ids]
+    # Vaswani et al. 2017, section 3.4: token rows times sqrt(d_model).
+    tokens = to_numpy(layer.token_embedding.embeddings)[ids] * (6**0.5 if scale else 1)
     positions = to_numpy(layer.position_embedding(np.zeros((1, 3, 6), "float32")))
     np.testing.assert_allclose(embedded, tokens + positions, atol=1e-6)
     np.testing.assert_array_equal(to_numpy(layer.compute_mask(ids)), ids != 0)

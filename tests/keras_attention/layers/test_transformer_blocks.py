@@ -211,3 +211,69 @@ def test_decoder_block_scores_are_causal_masked_and_match_cached_decoding():
             cross_scores[:, :, index],
             **TOLERANCE,
         )
+
+
+@pytest.mark.parametrize(
+    "block_class", [layers.TransformerEncoderBlock, layers.TransformerDecoderBlock]
+)
+def test_attention_dropout_defaults_to_dropout_and_can_differ(block_class):
+    x = random_floats(2, 4, 8, seed=9)
+    default = block_class(2, 16, dropout=0.3)
+    separate = block_class(2, 16, dropout=0.3, attention_dropout=0.05)
+    for block in (default, separate):
+        block(x)
+    assert default.self_attention.dropout == 0.3  # as before the option
+    assert separate.self_attention.dropout == 0.05
+    assert separate._residual_dropout.rate == 0.3
+    # A config saved before the option existed (no key) keeps `dropout`.
+    config = default.get_config()
+    assert config["attention_dropout"] is None
+    del config["attention_dropout"], config["activation_dropout"]
+    old = block_class.from_config(config)
+    old(x)
+    assert old.self_attention.dropout == 0.3 and old.activation_dropout == 0.0
+    assert old._activation_dropout is None
+
+
+def test_activation_dropout_drops_the_feedforward_hidden_layer_in_training():
+    x = random_floats(2, 5, 8, seed=10)
+    plain = layers.TransformerEncoderBlock(2, 32)
+    dropping = layers.TransformerEncoderBlock(2, 32, activation_dropout=0.5)
+    plain(x), dropping(x)
+    dropping.set_weights(plain.get_weights())
+    # Inference: no dropout, the same block.
+    np.testing.assert_allclose(to_numpy(dropping(x)), to_numpy(plain(x)), **TOLERANCE)
+    np.testing.assert_allclose(
+        to_numpy(plain(x, training=True)), to_numpy(plain(x)), **TOLERANCE
+    )
+    assert not np.allclose(to_numpy(dropping(x, training=True)), to_numpy(plain(x)))
+
+    # Where it acts: on relu(W1 h + b1), before W2. A fixed mask in its
+    # place gives the numpy feed-forward of the masked hidden layer.
+    mask = np.random.default_rng(0).random((2, 5, 32)) < 0.5
+    dropping._activation_dropout = lambda hidden, training: hidden * mask
+    attention = dropping.self_attention
+    h = dropping.self_attention_layer_norm(x + attention(x, x))  # post-LN
+    h = to_numpy(h)
+    w1, b1, w2, b2 = (
+        to_numpy(w)
+        for w in (
+            *dropping.feedforward_intermediate_dense.weights,
+            *dropping.feedforward_output_dense.weights,
+        )
+    )
+    y = h + (np.maximum(h @ w1 + b1, 0) * mask) @ w2 + b2
+    gamma, beta = (to_numpy(w) for w in dropping.feedforward_layer_norm.weights)
+    mean, variance = y.mean(-1, keepdims=True), y.var(-1, keepdims=True)
+    expected = (y - mean) / np.sqrt(variance + 1e-5) * gamma + beta
+    np.testing.assert_allclose(
+        to_numpy(dropping(x, training=True)), expected, rtol=1e-4, atol=1e-5
+    )
+
+
+@pytest.mark.parametrize(
+    "bad", [{"attention_dropout": 1.0}, {"activation_dropout": -0.1}]
+)
+def test_dropout_rates_outside_zero_one_are_refused(bad):
+    with pytest.raises(ValueError, match=r"must be in \[0, 1\)"):
+        layers.TransformerEncoderBlock(2, 16, **bad)
