@@ -7,7 +7,11 @@ vocabulary size.
 import keras
 import keras_hub
 
-from applications.common.checks import check_backbone_sizes, check_heads_divide
+from applications.common.checks import (
+    check_backbone_sizes,
+    check_heads_divide,
+    check_number,
+)
 from applications.common.distribution import LayoutMapMixin
 from applications.common.presets import PresetMixin, register_presets
 from applications.translator import rnn_attention_architecture, transformer_architecture
@@ -19,6 +23,7 @@ ARCHITECTURES = {
     "rnn_attention": rnn_attention_architecture,
 }
 POSITIONS = ("learned", "sinusoidal")
+EMBEDDINGS_INITIALIZERS = ("normal", "uniform")
 SIZES = ("vocabulary_size", "num_layers", "num_heads", "hidden_dim",
          "intermediate_dim", "max_sequence_length")  # fmt: skip
 
@@ -55,8 +60,31 @@ class TranslatorBackbone(LayoutMapMixin, PresetMixin, keras_hub.models.Backbone)
             attention width of `"rnn_attention"`.
         intermediate_dim: feed-forward width (d_ff) of the Transformer.
         max_sequence_length: the longest source or target sequence.
-        dropout: dropout rate (embeddings, residual branches, attention
-            weights, output).
+        dropout: dropout rate, in [0, 1): of the embeddings and, for the
+            Transformer, of the residual branches and (unless
+            `attention_dropout` is given) the attention weights; for
+            `"rnn_attention"`, of the attentional output.
+        attention_dropout: dropout rate of the attention weights (the
+            softmax probabilities over the keys), in [0, 1): of the
+            Transformer's self- and cross-attention, or the RNN's additive
+            attention. None (the default, and what a config without the
+            entry gets): as before the option, `dropout` for the Transformer
+            and none for `"rnn_attention"`.
+        activation_dropout: dropout rate of the Transformer's feed-forward
+            hidden layer (after the ReLU; fairseq's `activation_dropout`),
+            in [0, 1); default 0 (none, as before the option). Must be 0
+            for `"rnn_attention"`, which has no feed-forward layer.
+        embeddings_initializer: initializer of the token embedding tables:
+            `"normal"`, N(0, hidden_dim**-0.5) (fairseq's Transformer, and
+            the RNN's own); `"uniform"`, Keras' default U(-0.05, 0.05); or
+            None (the default, and what a config without the entry gets):
+            as before the option, `"uniform"` for the Transformer and
+            `"normal"` for `"rnn_attention"`.
+        scale_embeddings: whether the Transformer multiplies its token
+            embeddings by sqrt(hidden_dim) before adding the positions
+            (Vaswani et al. 2017, section 3.4), meant with
+            `embeddings_initializer="normal"`. Default False (as before the
+            option); must be False for `"rnn_attention"`.
         position: `"learned"` or `"sinusoidal"` positions (Transformer).
         tie_embeddings: whether the output projection is the transposed
             target embedding table (no output weights of its own).
@@ -99,6 +127,10 @@ class TranslatorBackbone(LayoutMapMixin, PresetMixin, keras_hub.models.Backbone)
         tie_embeddings=True,
         normalize_first=False,
         layer_norm_epsilon=1e-5,
+        attention_dropout=None,
+        activation_dropout=0.0,
+        embeddings_initializer=None,
+        scale_embeddings=False,
         dtype=None,
         **kwargs,
     ):
@@ -116,6 +148,10 @@ class TranslatorBackbone(LayoutMapMixin, PresetMixin, keras_hub.models.Backbone)
             "tie_embeddings": tie_embeddings,
             "normalize_first": normalize_first,
             "layer_norm_epsilon": layer_norm_epsilon,
+            "attention_dropout": attention_dropout,
+            "activation_dropout": activation_dropout,
+            "embeddings_initializer": embeddings_initializer,
+            "scale_embeddings": scale_embeddings,
         }
         _check_config(config)
         self.architecture_module = ARCHITECTURES[architecture]
@@ -282,8 +318,30 @@ def _check_config(config):
             f"`position` must be one of {POSITIONS}. "
             f"Received: position={config['position']!r}"
         )
-    if not 0.0 <= config["dropout"] < 1.0:
-        raise ValueError(f"`dropout` must be in [0, 1). Received: {config['dropout']}")
+    for name in ("dropout", "attention_dropout", "activation_dropout"):
+        check_number(config[name], name, "[0, 1)", optional=name == "attention_dropout")
+    initializer = config["embeddings_initializer"]
+    if initializer is not None and initializer not in EMBEDDINGS_INITIALIZERS:
+        raise ValueError(
+            f"`embeddings_initializer` must be one of {EMBEDDINGS_INITIALIZERS} "
+            f"or None. Received: embeddings_initializer={initializer!r}"
+        )
+    if not isinstance(config["scale_embeddings"], bool):
+        raise TypeError(
+            "`scale_embeddings` must be True or False. Received: "
+            f"scale_embeddings={config['scale_embeddings']!r}"
+        )
+    if config["architecture"] == "rnn_attention":
+        for name, value in (
+            ("activation_dropout", config["activation_dropout"]),
+            ("scale_embeddings", config["scale_embeddings"]),
+        ):
+            if value:
+                raise ValueError(
+                    f"`{name}` is an option of the Transformer: "
+                    "architecture='rnn_attention' has no feed-forward layer and "
+                    f"no position embeddings. Received: {name}={value!r}"
+                )
 
 
 register_presets(backbone_presets, TranslatorBackbone)

@@ -23,10 +23,12 @@ from keras_attention import layers
 def build_layers(backbone, config, dtype):
     """Creates the layers as attributes of `backbone`."""
     e = config["hidden_dim"]
+    uniform = config["embeddings_initializer"] == "uniform"
+    initializer = "uniform" if uniform else _embeddings_initializer(e)
     backbone.decoder_embedding = keras.layers.Embedding(
         config["vocabulary_size"],
         e,
-        embeddings_initializer=_embeddings_initializer(e),
+        embeddings_initializer=initializer,
         dtype=dtype,
         name="decoder_token_embedding",
     )
@@ -36,7 +38,7 @@ def build_layers(backbone, config, dtype):
         backbone.encoder_embedding = keras.layers.Embedding(
             config["source_vocabulary_size"],
             e,
-            embeddings_initializer=_embeddings_initializer(e),
+            embeddings_initializer=initializer,
             dtype=dtype,
             name="encoder_token_embedding",
         )
@@ -71,7 +73,10 @@ def build_layers(backbone, config, dtype):
         for i in range(config["num_layers"])
     ]
     backbone.attention = layers.AdditiveAttention(
-        units=e, dtype=dtype, name="additive_attention"
+        units=e,
+        dropout=config["attention_dropout"] or 0.0,  # None: none, as before
+        dtype=dtype,
+        name="additive_attention",
     )
     backbone.attentional_dense = keras.layers.Dense(
         e, activation="tanh", dtype=dtype, name="attentional_dense"
@@ -115,7 +120,7 @@ def encode(backbone, token_ids, padding_mask, training=None):
 
 def _attend_and_project(backbone, x, encoder_outputs, encoder_padding_mask, training):
     context = backbone.attention(
-        x, encoder_outputs, value_mask=encoder_padding_mask
+        x, encoder_outputs, value_mask=encoder_padding_mask, training=training
     )  # (B, T, 2E)
     x = backbone.attentional_dense(ops.concatenate([x, context], axis=-1))
     x = backbone.output_dropout(x, training=training)  # (B, T, E)

@@ -14,18 +14,34 @@ from applications.common.tied_output_projection import TiedOutputProjection
 from keras_attention import layers
 
 
+def embeddings_initializer(name, width):
+    """The token tables' initializer: `"normal"`, N(0, width**-0.5) (rows of
+    norm about 1, fairseq's); `"uniform"` or None (the presets made before
+    the option), Keras' U(-0.05, 0.05)."""
+    if name == "normal":
+        return keras.initializers.RandomNormal(stddev=width**-0.5)
+    return "uniform"
+
+
 def build_layers(backbone, config, dtype):
     """Creates the layers as attributes of `backbone`."""
     e = config["hidden_dim"]
 
     def embedding(vocabulary_size, name):
+        extra = {}
+        if config["scale_embeddings"]:  # absent from older layer configs
+            extra["scale_embeddings"] = True
         return layers.TokenAndPositionEmbedding(
             vocabulary_size=vocabulary_size,
             sequence_length=config["max_sequence_length"],
             embedding_dim=e,
             position=config["position"],
+            embeddings_initializer=embeddings_initializer(
+                config["embeddings_initializer"], e
+            ),
             dtype=dtype,
             name=name,
+            **extra,
         )
 
     backbone.decoder_embedding = embedding(
@@ -47,6 +63,8 @@ def build_layers(backbone, config, dtype):
         num_heads=config["num_heads"],
         intermediate_dim=config["intermediate_dim"],
         dropout=config["dropout"],
+        attention_dropout=config["attention_dropout"],
+        activation_dropout=config["activation_dropout"],
         activation="relu",
         layer_norm_epsilon=config["layer_norm_epsilon"],
         normalize_first=config["normalize_first"],
