@@ -171,8 +171,29 @@ def translation_scores(hypotheses, references, tokenize="zh"):
     }
 
 
+def decoding_name(num_beams=1, length_penalty=None):
+    """How translations were decoded, in words, for records and reports.
+
+    Example:
+    >>> decoding_name(), decoding_name(4), decoding_name(4, 0.6)
+    ('greedy', 'beam search, 4 beams', 'beam search, 4 beams, length penalty 0.6')
+    """
+    if num_beams == 1:
+        return "greedy"
+    name = f"beam search, {num_beams} beams"
+    if length_penalty is not None:
+        name += f", length penalty {length_penalty:g}"
+    return name
+
+
 def score_translator(
-    translator, sources, references, num_beams=1, batch_size=128, tokenize="zh"
+    translator,
+    sources,
+    references,
+    num_beams=1,
+    batch_size=128,
+    tokenize="zh",
+    length_penalty=None,
 ):
     """Translates each distinct source once and scores every pair.
 
@@ -184,14 +205,21 @@ def score_translator(
         num_beams: 1 for greedy decoding, more for beam search.
         batch_size: sentences decoded together.
         tokenize: BLEU's tokenizer (see `translation_scores`).
+        length_penalty: with beam search, GNMT's alpha (see
+            `Translator.translate`); None: keras-hub's choice of beam.
 
     Returns:
-        `translation_scores()`'s dict.
+        `translation_scores()`'s dict, with `decoding`: how the
+        translations were decoded (`decoding_name`).
     """
     distinct = list(dict.fromkeys(sources))
     translations = translator.translate(
-        distinct, num_beams=num_beams, batch_size=batch_size
+        distinct,
+        num_beams=num_beams,
+        batch_size=batch_size,
+        length_penalty=length_penalty,
     )
     translated = dict(zip(distinct, translations))
     hypotheses = [translated[source] for source in sources]
-    return translation_scores(hypotheses, references, tokenize=tokenize)
+    scores = translation_scores(hypotheses, references, tokenize=tokenize)
+    return {**scores, "decoding": decoding_name(num_beams, length_penalty)}

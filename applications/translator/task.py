@@ -9,6 +9,7 @@ from keras import ops
 
 from applications.common.checks import check_number
 from applications.common.decoding import mask_after_stop
+from applications.common.length_penalty import LengthPenaltyBeamSampler, choose_beams
 from applications.common.presets import PresetMixin
 from applications.common.texts import check_texts, is_python_text
 from applications.translator.backbone import TranslatorBackbone
@@ -42,6 +43,7 @@ class Translator(PresetMixin, keras_hub.models.Seq2SeqLM):
     >>> translator.translate(["How are you?"])
     ['你好吗？']
     >>> translator.translate(["How are you?"], num_beams=4)
+    >>> translator.translate(["How are you?"], num_beams=4, length_penalty=0.6)
     """
 
     backbone_cls = TranslatorBackbone
@@ -141,6 +143,10 @@ class Translator(PresetMixin, keras_hub.models.Seq2SeqLM):
             stop_token_ids=stop_token_ids,
             model=self,
         )
+        if isinstance(decoder_token_ids, tuple):  # all beams: choose one
+            decoder_token_ids = self._choose_beam(
+                inputs, decoder_token_ids[0], stop_token_ids
+            )
         decoder_padding_mask = mask_after_stop(
             decoder_token_ids, inputs["decoder_padding_mask"], stop_token_ids
         )
@@ -148,6 +154,44 @@ class Translator(PresetMixin, keras_hub.models.Seq2SeqLM):
             "decoder_token_ids": decoder_token_ids,
             "decoder_padding_mask": decoder_padding_mask,
         }
+
+    def _choose_beam(self, inputs, beams, stop_token_ids):
+        """The beam of best length-penalized log-probability (`choose_beams`,
+        GNMT's penalty with the sampler's `length_penalty`, 0 if it has
+        none), each beam rescored with a teacher-forced pass: (B, K, T)
+        beams -> (B, T) ids."""
+        num_beams = ops.shape(beams)[1]
+        flat = ops.reshape(beams, (-1, ops.shape(beams)[2]))  # (B * K, T)
+
+        def repeat(x):  # (B, S) -> (B * K, S), each row K times in a row
+            return ops.repeat(x, num_beams, axis=0)
+
+        logits = self.backbone(
+            {
+                "encoder_token_ids": repeat(inputs["encoder_token_ids"]),
+                "encoder_padding_mask": repeat(inputs["encoder_padding_mask"]),
+                "decoder_token_ids": flat,
+                "decoder_padding_mask": ops.ones_like(flat),
+            },
+            training=False,
+        )  # (B * K, T, V)
+        log_probs = ops.log_softmax(ops.cast(logits[:, :-1], "float32"), axis=-1)
+        # Token t's log-probability is read from the logits at t - 1.
+        next_ids = ops.expand_dims(ops.cast(flat[:, 1:], "int32"), -1)
+        token_log_probs = ops.squeeze(
+            ops.take_along_axis(log_probs, next_ids, axis=-1), -1
+        )  # (B * K, T - 1)
+        token_log_probs = ops.pad(token_log_probs, [[0, 0], [1, 0]])  # (B * K, T)
+        token_log_probs = ops.reshape(token_log_probs, ops.shape(beams))
+        generated = ops.logical_not(ops.cast(inputs["decoder_padding_mask"], "bool"))
+        chosen, _ = choose_beams(
+            beams,
+            token_log_probs,
+            generated,
+            tuple(stop_token_ids or ()),
+            getattr(self.sampler, "length_penalty", 0.0),
+        )
+        return chosen
 
     def generate(
         self,
@@ -167,7 +211,11 @@ class Translator(PresetMixin, keras_hub.models.Seq2SeqLM):
         `translate`). Without a preprocessor, token-id inputs must fit the
         backbone's positions. Decoding uses `self.sampler` (greedy or beam
         search, set by `compile(sampler=...)`; `translate(num_beams=...)`
-        picks one per call).
+        picks one per call). A sampler that returns all its beams
+        (`applications.common.length_penalty.LengthPenaltyBeamSampler`, or
+        a `BeamSampler` with `return_all_beams=True`) has its beams
+        rescored and one chosen with GNMT's length penalty (see
+        `translate`'s `length_penalty`).
 
         Args:
             inputs: source sentences (a string or a list of strings, or a
@@ -232,7 +280,13 @@ class Translator(PresetMixin, keras_hub.models.Seq2SeqLM):
             self.preprocessor.check_lengths(check_texts(sources), on_overflow)
 
     def translate(
-        self, texts, num_beams=1, max_length=None, batch_size=32, on_overflow="warn"
+        self,
+        texts,
+        num_beams=1,
+        max_length=None,
+        batch_size=32,
+        on_overflow="warn",
+        length_penalty=None,
     ):
         """Translates sentences with cached greedy or beam-search decoding.
 
@@ -255,6 +309,15 @@ class Translator(PresetMixin, keras_hub.models.Seq2SeqLM):
                 longest one's length and the limit), `"truncate"` (cut
                 them silently) or `"error"` (raise a `ValueError`); see
                 `applications.common.texts`.
+            length_penalty: with beam search, GNMT's alpha >= 0 (Wu et al.
+                2016): of the `num_beams` final beams, the one of best
+                log P(Y | X) / ((5 + |Y|) / 6) ** alpha is chosen, |Y| its
+                tokens up to and including `[END]`, each beam rescored up
+                to its `[END]` (`applications.common.length_penalty`;
+                GNMT used alpha 0.6-0.7, and 0 chooses by probability
+                alone). None (the default): keras-hub's `BeamSampler`
+                choice, the beam of best score as it kept it (which also
+                counts the tokens it drew after `[END]`).
 
         Returns:
             The translation (a string) of a string, or a list of them.
@@ -262,7 +325,8 @@ class Translator(PresetMixin, keras_hub.models.Seq2SeqLM):
         Raises:
             ValueError: without a preprocessor, for empty texts, a
                 `num_beams` or `batch_size` below 1, a `max_length` outside
-                [2, max_sequence_length], another `on_overflow`, or with
+                [2, max_sequence_length], another `on_overflow`, a negative
+                `length_penalty` or one with `num_beams=1`, or with
                 `on_overflow="error"` a source that is too long.
             TypeError: for a text that is no string, or a number argument
                 that is no integer.
@@ -274,21 +338,28 @@ class Translator(PresetMixin, keras_hub.models.Seq2SeqLM):
             )
         check_number(num_beams, "num_beams", "[1, inf)", integer=True)
         check_number(batch_size, "batch_size", "[1, inf)", integer=True)
+        check_number(length_penalty, "length_penalty", "[0, inf)", optional=True)
+        if length_penalty is not None and num_beams == 1:
+            raise ValueError(
+                "`length_penalty` chooses among the beams of beam search and "
+                "needs `num_beams` above 1. Received: num_beams=1, "
+                f"length_penalty={length_penalty!r}"
+            )
         single = isinstance(texts, str)
         texts = check_texts(texts)
         # Checked once for all the batches: one warning per call.
         self._check_generate(texts, max_length, on_overflow)
         compiled_sampler, compiled_function = self.sampler, self.generate_function
-        if num_beams not in self._generate_functions:
-            self._generate_functions[num_beams] = (
-                (
-                    keras_hub.samplers.GreedySampler()
-                    if num_beams == 1
-                    else keras_hub.samplers.BeamSampler(num_beams=num_beams)
-                ),
-                None,
-            )
-        self.sampler, self.generate_function = self._generate_functions[num_beams]
+        key = (num_beams, None if length_penalty is None else float(length_penalty))
+        if key not in self._generate_functions:
+            if num_beams == 1:
+                sampler = keras_hub.samplers.GreedySampler()
+            elif length_penalty is None:
+                sampler = keras_hub.samplers.BeamSampler(num_beams=num_beams)
+            else:
+                sampler = LengthPenaltyBeamSampler(num_beams, length_penalty)
+            self._generate_functions[key] = (sampler, None)
+        self.sampler, self.generate_function = self._generate_functions[key]
         try:
             translations = []
             for start in range(0, len(texts), batch_size):
@@ -297,10 +368,7 @@ class Translator(PresetMixin, keras_hub.models.Seq2SeqLM):
                 translations += super().generate(
                     texts[start : start + batch_size], max_length=max_length
                 )
-            self._generate_functions[num_beams] = (
-                self.sampler,
-                self.generate_function,
-            )
+            self._generate_functions[key] = (self.sampler, self.generate_function)
         finally:
             self.sampler, self.generate_function = compiled_sampler, compiled_function
         return translations[0] if single else translations

@@ -37,7 +37,17 @@ def test_train_translate_evaluate(tmp_path, capsys):
     assert main(["evaluate", "translator", "--preset", str(output),
                  "--data", str(test_file)]) == 0  # fmt: skip
     out = capsys.readouterr().out
-    assert "BLEU" in out and "chrF" in out
+    assert "BLEU" in out and "chrF" in out and "greedy decoding" in out
+    assert json.loads(out.splitlines()[-1])["decoding"] == "greedy"
+
+    assert main(["evaluate", "translator", "--preset", str(output),
+                 "--data", str(test_file), "--num-beams", "2",
+                 "--length-penalty", "0.6"]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert "(1 pairs, beam search, 2 beams, length penalty 0.6 decoding)" in out
+    assert main(["evaluate", "translator", "--preset", str(output),
+                 "--data", str(test_file), "--length-penalty", "0.6"]) == 1  # fmt: skip
+    assert "needs --num-beams above 1" in capsys.readouterr().err
 
 
 def test_malformed_data_is_reported_with_line_number(tmp_path, capsys):
