@@ -23,7 +23,9 @@ class ReservedTokensSentencePieceTokenizer(
 
     A subclass sets `reserved_tokens` (SentencePiece's special kind ->
     token, in id order: `"pad"`, `"unk"`, `"bos"`, `"eos"`) and
-    `special_tokens` (keras-hub's attribute name -> token).
+    `special_tokens` (keras-hub's attribute name -> token), and may set
+    `extra_symbols`, pieces that are never split (e.g. BERT's `[MASK]`),
+    given the ids after the reserved tokens and `"\\n"`.
 
     Args:
         proto: the serialized SentencePiece model (bytes) or a path to a
@@ -39,6 +41,7 @@ class ReservedTokensSentencePieceTokenizer(
 
     reserved_tokens = {"pad": "[PAD]", "unk": "[UNK]"}
     special_tokens = {"pad_token": "[PAD]"}
+    extra_symbols = ()
 
     def __init__(self, proto=None, **kwargs):
         for attribute, token in self.special_tokens.items():
@@ -83,6 +86,7 @@ class ReservedTokensSentencePieceTokenizer(
             model_type,
             character_coverage,
             special_pieces=cls.reserved_tokens,
+            extra_symbols=cls.extra_symbols,
             add_dummy_prefix=True,
         )
         return cls(proto=proto, **kwargs)
