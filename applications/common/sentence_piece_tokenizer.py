@@ -18,8 +18,8 @@ class ReservedTokensSentencePieceTokenizer(
     `[START]` 2, `[END]` 3), but lossless: no lowercasing or other
     normalization, spaces kept, and byte fallback, so that
     `detokenize(tokenize(text)) == text` in any language and `[UNK]` never
-    appears. A text is read with a leading space (`add_dummy_prefix`), so a
-    sentence's first word has its usual pieces.
+    appears. For subwords, a text is read with a leading space
+    (`add_dummy_prefix`), so a sentence's first word has its usual pieces.
 
     A subclass sets `reserved_tokens` (SentencePiece's special kind ->
     token, in id order: `"pad"`, `"unk"`, `"bos"`, `"eos"`) and
@@ -87,6 +87,6 @@ class ReservedTokensSentencePieceTokenizer(
             character_coverage,
             special_pieces=cls.reserved_tokens,
             extra_symbols=cls.extra_symbols,
-            add_dummy_prefix=True,
+            add_dummy_prefix=model_type != "char",
         )
         return cls(proto=proto, **kwargs)

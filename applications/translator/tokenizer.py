@@ -143,8 +143,8 @@ def learn_translator_tokenizer(texts, vocabulary_size, tokenizer_type, **kwargs)
     Args:
         texts: list of training strings.
         vocabulary_size: the largest vocabulary (reserved tokens included).
-        tokenizer_type: one of `TOKENIZER_TYPES`: SentencePiece `"bpe"` or
-            `"unigram"` (lossless), or `"wordpiece"`.
+        tokenizer_type: one of `TOKENIZER_TYPES`: SentencePiece `"bpe"`,
+            `"unigram"` or `"char"` (lossless), or `"wordpiece"`.
         **kwargs: for WordPiece, `lowercase`; and the constructor's (e.g.
             `config_file`).
 

@@ -25,7 +25,7 @@ from applications.common.config import (
 
 ARCHITECTURES = ("transformer", "rnn_attention")
 # The tokenizers of `--tokenizer` (`learn_translator_tokenizer`).
-TOKENIZER_TYPES = ("bpe", "unigram", "wordpiece")
+TOKENIZER_TYPES = ("bpe", "unigram", "char", "wordpiece")
 # The backbone config entries an architecture preset sets.
 _ARCHITECTURE_KEYS = (
     "architecture", "num_layers", "num_heads", "hidden_dim", "intermediate_dim",
@@ -104,8 +104,16 @@ class TranslatorTrainingConfig(TransformerTrainingConfig):
     )
     tokenizer: str = option(
         "bpe",
-        "SentencePiece bpe or unigram with byte fallback (lossless, no [UNK]), "
-        "or wordpiece (lowercased source; presets before 2026-11-30)",
+        "SentencePiece bpe, unigram or char (one token per character) with byte "
+        "fallback (lossless, no [UNK]), or wordpiece (lowercased source; "
+        "presets before 2026-11-30)",
+        "model",
+        choices=TOKENIZER_TYPES,
+    )
+    target_tokenizer: str | None = option(
+        None,
+        "the target side's tokenizer, if other than --tokenizer (e.g. char for "
+        "Chinese or Japanese targets)",
         "model",
         choices=TOKENIZER_TYPES,
     )
@@ -173,6 +181,16 @@ class TranslatorTrainingConfig(TransformerTrainingConfig):
 
     def __post_init__(self):
         super().__post_init__()
+        if self.shared_vocabulary and self.target_tokenizer not in (
+            None,
+            self.tokenizer,
+        ):
+            raise ValueError(
+                "`target_tokenizer` (--target-tokenizer) needs a target vocabulary "
+                "of its own, not `shared_vocabulary` (--shared-vocabulary). "
+                f"Received: tokenizer={self.tokenizer!r}, "
+                f"target_tokenizer={self.target_tokenizer!r}"
+            )
         if self.data is None:
             raise ValueError(
                 "`data` (--data) must be a TSV of sentence pairs. Received: None"
@@ -383,7 +401,7 @@ def build_translator(config, train_sources, train_targets, preset_config=None):
         target_tokenizer = learn_translator_tokenizer(
             train_targets,
             backbone_config["vocabulary_size"],
-            config.tokenizer,
+            config.target_tokenizer or config.tokenizer,
             lowercase=False,
             config_file=TARGET_TOKENIZER_CONFIG_FILE,
         )
