@@ -213,12 +213,10 @@ def score_translator(
         translations were decoded (`decoding_name`).
     """
     distinct = list(dict.fromkeys(sources))
-    translations = translator.translate(
-        distinct,
-        num_beams=num_beams,
-        batch_size=batch_size,
-        length_penalty=length_penalty,
-    )
+    decoding = {"num_beams": num_beams, "batch_size": batch_size}
+    if length_penalty is not None:
+        decoding["length_penalty"] = length_penalty
+    translations = translator.translate(distinct, **decoding)
     translated = dict(zip(distinct, translations))
     hypotheses = [translated[source] for source in sources]
     scores = translation_scores(hypotheses, references, tokenize=tokenize)
