@@ -7,7 +7,8 @@ eager kernel cache, which deletes the op's resource: the tokenizer then
 fails inside `tf.data` with "Resource localhost/_0_SentencepieceOp/...
 does not exist" (Python calls, which use the `sentencepiece` package, still
 work). `refresh_sentence_piece_op` makes the op anew, outside any graph
-being traced; a preprocessor calls it when `tf.data` traces it.
+being traced; `SentencePieceOpRefreshMixin` does so whenever a tokenizer's
+`tokenize` is traced (by `tf.data` or a `tf.function`).
 """
 
 
@@ -26,3 +27,14 @@ def refresh_sentence_piece_op(tokenizer):
         return
     with tf.init_scope():
         tokenizer.set_proto(tokenizer.proto)
+
+
+class SentencePieceOpRefreshMixin:
+    """Makes a SentencePiece tokenizer's op anew whenever `tokenize` is
+    traced, so the tokenizer works in `tf.data` whenever the seed was set.
+    Put it before `keras_hub.tokenizers.SentencePieceTokenizer` in the bases.
+    """
+
+    def tokenize(self, inputs, *args, **kwargs):
+        refresh_sentence_piece_op(self)
+        return super().tokenize(inputs, *args, **kwargs)

@@ -5,10 +5,13 @@ import keras_hub
 
 from applications.common.presets import PresetMixin
 from applications.common.sentence_piece import train_sentence_piece
+from applications.common.sentence_piece_ops import SentencePieceOpRefreshMixin
 
 
 class ReservedTokensSentencePieceTokenizer(
-    PresetMixin, keras_hub.tokenizers.SentencePieceTokenizer
+    SentencePieceOpRefreshMixin,
+    PresetMixin,
+    keras_hub.tokenizers.SentencePieceTokenizer,
 ):
     """A lossless `keras_hub.tokenizers.SentencePieceTokenizer` whose
     vocabulary starts with an application's reserved tokens.

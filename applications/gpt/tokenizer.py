@@ -4,11 +4,16 @@ import keras_hub
 
 from applications.common.presets import PresetMixin
 from applications.common.sentence_piece import train_sentence_piece
+from applications.common.sentence_piece_ops import SentencePieceOpRefreshMixin
 from keras_attention.api_export import keras_attention_export
 
 
 @keras_attention_export
-class GPTTokenizer(PresetMixin, keras_hub.tokenizers.SentencePieceTokenizer):
+class GPTTokenizer(
+    SentencePieceOpRefreshMixin,
+    PresetMixin,
+    keras_hub.tokenizers.SentencePieceTokenizer,
+):
     """A `keras_hub.tokenizers.SentencePieceTokenizer` for language models.
 
     Made by `from_texts()` with `applications.common.sentence_piece`: one

@@ -1,12 +1,15 @@
 """A SentencePiece tokenizer keeps working in tf.data after a seed is set."""
 
 import keras
+import pytest
 import tensorflow as tf
 
 from applications.common.sentence_piece_ops import refresh_sentence_piece_op
 from applications.common.sentence_piece_tokenizer import (
     ReservedTokensSentencePieceTokenizer,
 )
+from applications.gpt.tokenizer import GPTTokenizer
+from applications.translator.tokenizer import TranslatorSentencePieceTokenizer
 
 TEXTS = ["the cat sat on the mat", "the dog ran in the park"]
 
@@ -30,3 +33,15 @@ def test_refresh_does_nothing_outside_a_trace():
     op = tokenizer._sentence_piece
     refresh_sentence_piece_op(tokenizer)
     assert tokenizer._sentence_piece is op
+
+
+@pytest.mark.parametrize(
+    "tokenizer_cls", [TranslatorSentencePieceTokenizer, GPTTokenizer]
+)
+def test_application_tokenizers_refresh_their_op_in_tf_data(tokenizer_cls):
+    tokenizer = tokenizer_cls.from_texts(TEXTS * 5, vocabulary_size=300)
+    expected = [list(ids) for ids in tokenizer(TEXTS)]
+    keras.utils.set_random_seed(1)  # deletes the op made with the tokenizer
+    dataset = tf.data.Dataset.from_tensor_slices(TEXTS).batch(2).map(tokenizer)
+    (batch,) = list(dataset)
+    assert batch.to_list() == expected
