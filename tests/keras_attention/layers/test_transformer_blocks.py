@@ -235,7 +235,9 @@ def test_attention_dropout_defaults_to_dropout_and_can_differ(block_class):
     assert old._activation_dropout is None
 
 
-def test_activation_dropout_drops_the_feedforward_hidden_layer_in_training():
+def test_activation_dropout_drops_the_feedforward_hidden_layer_in_training(
+    monkeypatch,
+):
     x = random_floats(2, 5, 8, seed=10)
     plain = layers.TransformerEncoderBlock(2, 32)
     dropping = layers.TransformerEncoderBlock(2, 32, activation_dropout=0.5)
@@ -250,10 +252,15 @@ def test_activation_dropout_drops_the_feedforward_hidden_layer_in_training():
 
     # Where it acts: on relu(W1 h + b1), before W2. A fixed mask in its
     # place gives the numpy feed-forward of the masked hidden layer.
-    mask = np.random.default_rng(0).random((2, 5, 32)) < 0.5
-    dropping._activation_dropout = lambda hidden, training: hidden * mask
+    mask = (np.random.default_rng(0).random((2, 5, 32)) < 0.5).astype("float32")
+    monkeypatch.setattr(
+        dropping._activation_dropout,
+        "call",
+        lambda hidden, training=None: keras.ops.multiply(hidden, mask),
+    )
     attention = dropping.self_attention
-    h = dropping.self_attention_layer_norm(x + attention(x, x))  # post-LN
+    # Post-LN: the feed-forward reads LN(x + attention(x)).
+    h = dropping.self_attention_layer_norm(keras.ops.add(x, attention(x, x)))
     h = to_numpy(h)
     w1, b1, w2, b2 = (
         to_numpy(w)
