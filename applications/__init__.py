@@ -13,6 +13,10 @@ import importlib
 
 # Public name -> module defining it.
 _EXPORTS = {
+    "BertBackbone": "applications.bert.backbone",
+    "BertMaskedLM": "applications.bert.task",
+    "BertMaskedLMPreprocessor": "applications.bert.preprocessor",
+    "BertTokenizer": "applications.bert.tokenizer",
     "GPT": "applications.gpt.task",
     "GPTBackbone": "applications.gpt.backbone",
     "GPTPreprocessor": "applications.gpt.preprocessor",
