@@ -10,7 +10,6 @@ from applications.bert.backbone import BertBackbone
 from applications.bert.tokenizer import BertTokenizer
 from applications.common.checks import check_number
 from applications.common.presets import PresetMixin
-from applications.common.sentence_piece_ops import refresh_sentence_piece_op
 from applications.common.texts import check_texts, is_python_text
 from keras_attention.api_export import keras_attention_export
 
@@ -113,5 +112,4 @@ class BertMaskedLMPreprocessor(PresetMixin, keras_hub.models.MaskedLMPreprocesso
         for segment in x if isinstance(x, tuple) else (x,):
             if is_python_text(segment):
                 check_texts(segment)
-        refresh_sentence_piece_op(self.tokenizer)  # when traced by tf.data
         return super().call(x)
