@@ -22,8 +22,9 @@ _PIP_EXTRAS = {"ja-mecab": "ja", "ko-mecab": "ko"}
 _JAPANESE_KANA_SHARE = 0.05
 
 
-def _script_counts(texts):
-    """Counts of Han, kana, Hangul and other letters in `texts`."""
+def script_counts(texts):
+    """Counts of Han, kana, Hangul and other letters in `texts`:
+    `(han, kana, hangul, other)`."""
     han = kana = hangul = other = 0
     for text in texts:
         for character in text:
@@ -80,7 +81,7 @@ def choose_bleu_tokenizer(references):
     >>> choose_bleu_tokenizer(["私はお茶が好きです。"])
     'ja-mecab'
     """
-    han, kana, hangul, other = _script_counts(references)
+    han, kana, hangul, other = script_counts(references)
     if han + kana + hangul <= other:
         return "13a"
     if hangul > han + kana:

@@ -165,3 +165,29 @@ def learn_translator_tokenizer(texts, vocabulary_size, tokenizer_type, **kwargs)
     return TranslatorSentencePieceTokenizer.from_texts(
         texts, vocabulary_size, model_type=tokenizer_type, **kwargs
     )
+
+
+def default_target_tokenizer(tokenizer_type, targets):
+    """The target side's tokenizer when none is named: SentencePiece
+    characters (`"char"`) for targets written mostly in Han characters or
+    kana (Chinese, Japanese), else `tokenizer_type` (WordPiece splits CJK
+    characters itself).
+
+    On eng-cmn (2026-11-30, `docs/translator.md`), BPE on the English source
+    and characters on the Chinese target scored BLEU 23.23 / chrF 20.65 on
+    the held-out test split, against 19.64 / 17.97 with BPE on both sides
+    and 21.37 / 19.0 with WordPiece.
+
+    Args:
+        tokenizer_type: the source side's type (`TOKENIZER_TYPES`).
+        targets: the training target sentences.
+
+    Returns:
+        str, one of `TOKENIZER_TYPES`.
+    """
+    from applications.translator.evaluation import script_counts
+
+    if tokenizer_type == "wordpiece":
+        return tokenizer_type
+    han, kana, hangul, other = script_counts(targets)
+    return "char" if han + kana > hangul + other else tokenizer_type

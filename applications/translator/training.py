@@ -112,8 +112,8 @@ class TranslatorTrainingConfig(TransformerTrainingConfig):
     )
     target_tokenizer: str | None = option(
         None,
-        "the target side's tokenizer, if other than --tokenizer (e.g. char for "
-        "Chinese or Japanese targets)",
+        "the target side's tokenizer (default: char for targets written mostly "
+        "in Han characters or kana, as Chinese and Japanese, else --tokenizer)",
         "model",
         choices=TOKENIZER_TYPES,
     )
@@ -360,7 +360,10 @@ def build_translator(config, train_sources, train_targets, preset_config=None):
         TranslatorPreprocessor,
     )
     from applications.translator.task import Translator
-    from applications.translator.tokenizer import learn_translator_tokenizer
+    from applications.translator.tokenizer import (
+        default_target_tokenizer,
+        learn_translator_tokenizer,
+    )
 
     backbone_config = {
         "architecture": config.architecture,
@@ -401,7 +404,8 @@ def build_translator(config, train_sources, train_targets, preset_config=None):
         target_tokenizer = learn_translator_tokenizer(
             train_targets,
             backbone_config["vocabulary_size"],
-            config.target_tokenizer or config.tokenizer,
+            config.target_tokenizer
+            or default_target_tokenizer(config.tokenizer, train_targets),
             lowercase=False,
             config_file=TARGET_TOKENIZER_CONFIG_FILE,
         )

@@ -7,6 +7,7 @@ from applications.translator.tokenizer import (
     RESERVED_TOKENS,
     TranslatorSentencePieceTokenizer,
     TranslatorTokenizer,
+    default_target_tokenizer,
     join_words,
     learn_translator_tokenizer,
 )
@@ -80,3 +81,10 @@ def test_learn_translator_tokenizer_picks_the_type():
     assert bpe.detokenize(bpe("I Like Tea.")) == "I Like Tea."  # never lowercased
     with pytest.raises(ValueError, match="`tokenizer_type` must be one of"):
         learn_translator_tokenizer(texts, 300, "bytes")
+
+
+def test_chinese_and_japanese_targets_default_to_characters():
+    assert default_target_tokenizer("bpe", ["我喜欢茶。", "Tom 喜欢咖啡。"]) == "char"
+    assert default_target_tokenizer("unigram", JAPANESE) == "char"
+    assert default_target_tokenizer("bpe", FRENCH) == "bpe"
+    assert default_target_tokenizer("wordpiece", ["我喜欢茶。"]) == "wordpiece"
