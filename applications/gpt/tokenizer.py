@@ -51,7 +51,8 @@ class GPTTokenizer(
 
         Args:
             texts: strings (documents).
-            vocabulary_size: the most ids, 260 reserved ones included.
+            vocabulary_size: the most ids, 260 reserved ones included (261
+                for characters: the space too).
             model_type: `"char"`, `"bpe"` or `"unigram"`.
             character_coverage: share of characters given a token of their
                 own; the rarest others are spelled in bytes.

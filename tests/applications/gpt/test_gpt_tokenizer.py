@@ -80,12 +80,12 @@ def test_preset_round_trip_gives_the_same_ids(tmp_path):
     "texts, kwargs, message",
     [
         ([""], {}, "without a character"),
-        (["abc"], {"vocabulary_size": 200}, "above 260"),
+        (["abc"], {"vocabulary_size": 200}, "above 261"),
         (["abc"], {"model_type": "word"}, "`model_type` must be one of"),
         (
-            ["abc"],
+            ["".join(chr(0x4E00 + i) for i in range(200))],
             {"model_type": "bpe", "vocabulary_size": 300},
-            "SentencePiece could not",
+            "A vocabulary of 300 is too small for the characters",
         ),
     ],
 )
