@@ -8,6 +8,10 @@ import keras_hub
 
 from applications.bert.backbone import BertBackbone
 from applications.bert.tokenizer import BertTokenizer
+from applications.bert.whole_word_masking import (
+    WholeWordMaskGenerator,
+    word_boundaries,
+)
 from applications.common.checks import check_number
 from applications.common.presets import PresetMixin
 from applications.common.texts import check_texts, is_python_text
@@ -30,6 +34,13 @@ class BertMaskedLMPreprocessor(PresetMixin, keras_hub.models.MaskedLMPreprocesso
     masked anew (dynamic masking, as RoBERTa's, Liu et al. 2019), not once
     before training.
 
+    With `whole_word_masking=True`, whole words are chosen instead of
+    single tokens (`WholeWordMaskGenerator`): a word's pieces are masked
+    all or none, at the same ~15% of tokens, and each chosen piece gets
+    its own 80/10/10 draw, as in BERT's whole-word masking. A word starts
+    at a piece beginning with SentencePiece's space `"\u2581"`, at
+    punctuation, at each CJK character, and after a special token.
+
     Args:
         tokenizer: a `BertTokenizer`.
         sequence_length: T, the packed length; longer texts are truncated.
@@ -41,6 +52,8 @@ class BertMaskedLMPreprocessor(PresetMixin, keras_hub.models.MaskedLMPreprocesso
         mask_token_rate: the share of chosen tokens made `[MASK]`, in [0, 1].
         random_token_rate: the share made a random token, in [0, 1];
             `mask_token_rate + random_token_rate` at most 1.
+        whole_word_masking: whether to choose whole words (all their
+            pieces) rather than single tokens.
         **kwargs: forwarded to `keras_hub.models.MaskedLMPreprocessor`.
 
     Call arguments:
@@ -81,8 +94,14 @@ class BertMaskedLMPreprocessor(PresetMixin, keras_hub.models.MaskedLMPreprocesso
         mask_selection_length=96,
         mask_token_rate=0.8,
         random_token_rate=0.1,
+        whole_word_masking=False,
         **kwargs,
     ):
+        if not isinstance(whole_word_masking, bool):
+            raise TypeError(
+                "`whole_word_masking` must be True or False. Received: "
+                f"whole_word_masking={whole_word_masking!r}"
+            )
         check_number(sequence_length, "sequence_length", "[3, inf)", integer=True)
         check_number(mask_selection_rate, "mask_selection_rate", "(0, 1]")
         check_number(
@@ -107,6 +126,31 @@ class BertMaskedLMPreprocessor(PresetMixin, keras_hub.models.MaskedLMPreprocesso
             random_token_rate=random_token_rate,
             **kwargs,
         )
+        self.whole_word_masking = whole_word_masking
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        if self.whole_word_masking:
+            begins, ends = word_boundaries(self.tokenizer.get_vocabulary())
+            self.masker = WholeWordMaskGenerator(
+                begins,
+                ends,
+                **{
+                    key: getattr(self.masker, key)
+                    for key in (
+                        "mask_selection_rate",
+                        "mask_selection_length",
+                        "mask_token_rate",
+                        "random_token_rate",
+                        "vocabulary_size",
+                        "mask_token_id",
+                        "unselectable_token_ids",
+                    )
+                },
+            )
+
+    def get_config(self):
+        return {**super().get_config(), "whole_word_masking": self.whole_word_masking}
 
     def call(self, x, y=None, sample_weight=None):
         for segment in x if isinstance(x, tuple) else (x,):

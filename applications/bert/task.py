@@ -12,13 +12,11 @@ import numpy as np
 from applications.bert.backbone import BertBackbone, bert_initializer
 from applications.bert.masked_lm_head import MaskedLMHead
 from applications.bert.preprocessor import BertMaskedLMPreprocessor
+from applications.bert.tokenizer import SPACE_PIECE
 from applications.common.checks import check_number
 from applications.common.presets import PresetMixin
 from applications.common.texts import check_texts
 from keras_attention.api_export import keras_attention_export
-
-# SentencePiece's space, the start of a word's first piece.
-SPACE_PIECE = "\u2581"
 
 
 @keras_attention_export
@@ -122,10 +120,7 @@ class BertMaskedLM(PresetMixin, keras_hub.models.MaskedLM):
             **kwargs: forwarded to `keras.Model.compile`.
         """
         if optimizer == "auto":
-            optimizer = keras.optimizers.AdamW(
-                learning_rate=1e-4, weight_decay=0.01, global_clipnorm=1.0
-            )
-            optimizer.exclude_from_weight_decay(var_names=["bias", "gamma", "beta"])
+            optimizer = bert_optimizer()
         if weighted_metrics == "auto":
             weighted_metrics = [
                 keras.metrics.SparseCategoricalAccuracy(name="masked_accuracy")
@@ -136,6 +131,22 @@ class BertMaskedLM(PresetMixin, keras_hub.models.MaskedLM):
             weighted_metrics=weighted_metrics,
             **kwargs,
         )
+
+    def save_task_weights(self, filepath):
+        """Saves the head's weights, without the backbone or the optimizer.
+
+        keras-hub's version also writes the optimizer's variables, which a
+        preset does not need and a freshly compiled task warns it cannot load.
+        """
+        keras.saving.save_weights(self, filepath, objects_to_skip=self._not_head())
+
+    def load_task_weights(self, filepath):
+        """Loads head weights written by `save_task_weights()`."""
+        keras.saving.load_weights(self, filepath, objects_to_skip=self._not_head())
+
+    def _not_head(self):
+        skipped = list(self.backbone._flatten_layers())
+        return skipped + ([self.optimizer] if self.optimizer is not None else [])
 
     def preprocess_samples(self, x, y=None, sample_weight=None):
         """Texts go through the preprocessor (without `"segment_ids"` for a
@@ -258,6 +269,21 @@ class BertMaskedLM(PresetMixin, keras_hub.models.MaskedLM):
         if "segment_ids" in self.backbone.input:
             inputs["segment_ids"] = np.zeros_like(token_ids)
         return inputs, [len(found) for found in positions]
+
+
+def bert_optimizer(learning_rate=1e-4, weight_decay=0.01):
+    """BERT's AdamW: decoupled weight decay (none on biases and layer
+    norms), gradients clipped at global norm 1.
+
+    Args:
+        learning_rate: a float or a `keras.optimizers.schedules` schedule.
+        weight_decay: the decoupled weight decay.
+    """
+    optimizer = keras.optimizers.AdamW(
+        learning_rate=learning_rate, weight_decay=weight_decay, global_clipnorm=1.0
+    )
+    optimizer.exclude_from_weight_decay(var_names=["bias", "gamma", "beta"])
+    return optimizer
 
 
 def _token_text(tokenizer, token_id):

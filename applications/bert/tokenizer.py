@@ -12,6 +12,8 @@ UNK_TOKEN = "[UNK]"
 CLS_TOKEN = "[CLS]"
 SEP_TOKEN = "[SEP]"
 MASK_TOKEN = "[MASK]"
+# SentencePiece's space, the start of a word's first piece.
+SPACE_PIECE = "\u2581"
 # SentencePiece's special kinds, in id order: [PAD] 0, [UNK] 1, [CLS] 2, [SEP] 3.
 RESERVED_TOKENS = {"pad": PAD_TOKEN, "unk": UNK_TOKEN, "bos": CLS_TOKEN,
                    "eos": SEP_TOKEN}  # fmt: skip

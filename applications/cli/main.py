@@ -25,6 +25,7 @@ from collections.abc import Callable
 BACKENDS = ("tensorflow", "jax", "torch")
 
 HOOK_MODULES = [
+    "applications.bert.cli",
     "applications.gpt.cli",
     "applications.text_classifier.cli",
     "applications.translator.cli",

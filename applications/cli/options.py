@@ -59,12 +59,17 @@ def _argument(field, hints):
     """The `add_argument` keywords of one config field."""
     metadata = field.metadata
     kind, _ = field_type(hints[field.name])
+    several = typing.get_origin(kind) is list  # e.g. `list[str]`: one or more
+    if several:
+        (kind,) = typing.get_args(kind)
     help_text = metadata["help"]
     if kind is bool:
         return {"action": "store_true", "help": help_text}
     if field.default is not None:
         help_text += f" (default: {field.default})"
     keywords = {"type": kind, "default": field.default, "help": help_text}
+    if several:
+        keywords["nargs"] = "+"
     if kind in (int, float) and "choices" not in metadata:
         keywords["type"] = argument_type(kind, metadata.get("bounds") or ANY_NUMBER)
     for key in ("choices", "metavar"):

@@ -86,6 +86,37 @@ def given_split_option(split):
     )
 
 
+def text_columns_option():
+    """The `text_columns` field of a config whose `data` may be a TSV of
+    texts (see `parse_text_columns`)."""
+    return option(
+        None,
+        "for a TSV --data: the 0-based columns that make a document's text, "
+        "e.g. 0,2 (default: all)",
+        "data",
+    )
+
+
+def parse_text_columns(text_columns):
+    """`text_columns` (`"0,2"`) as a list of ints, or None when unset.
+
+    Raises:
+        ValueError: for anything but comma-separated 0-based column numbers.
+    """
+    if text_columns is None:
+        return None
+    try:
+        columns = [int(c) for c in str(text_columns).split(",")]
+    except ValueError:
+        columns = []
+    if not columns or min(columns) < 0:
+        raise ValueError(
+            "`text_columns` (--text-columns) must list 0-based column "
+            f"numbers, e.g. '0,2'. Received: {text_columns!r}"
+        )
+    return columns
+
+
 def flag(name):
     """The command-line flag of a config field: `batch_size` -> `--batch-size`."""
     return "--" + name.replace("_", "-")
@@ -128,6 +159,16 @@ def check_fields(config):
         elif kind is bool and not isinstance(value, bool):
             raise TypeError(
                 f"{shown} must be True or False. Received: {name}={value!r}"
+            )
+        elif typing.get_origin(kind) is list and not (
+            isinstance(value, (list, tuple))
+            and value
+            and all(isinstance(item, (str, os.PathLike)) for item in value)
+        ):
+            raise TypeError(
+                f"{shown} must be a non-empty list of strings"
+                + (" or None" if optional else "")
+                + f". Received: {name}={value!r}"
             )
         elif kind is str and not isinstance(value, (str, os.PathLike)):
             raise TypeError(
@@ -257,6 +298,8 @@ class TrainingConfig:
         """Where each split's examples come from, for the record:
         `{"train", "validation", "test"}` -> a description (None: none)."""
         data = getattr(self, "data", None) or getattr(self, "dataset", None)
+        if isinstance(data, (list, tuple)):  # several files
+            data = ", ".join(map(str, data))
         fractions = self.split_options()
         sources = {"train": data}
         for split in ("validation", "test"):

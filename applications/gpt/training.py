@@ -20,6 +20,8 @@ from applications.common.config import (
     TransformerTrainingConfig,
     given_split_option,
     option,
+    parse_text_columns,
+    text_columns_option,
     training_config,
 )
 from applications.common.sentence_piece import MODEL_TYPES
@@ -88,12 +90,7 @@ class GPTTrainingConfig(TransformerTrainingConfig):
         required=True,
         choices=tuple(DATASETS),
     )
-    text_columns: str | None = option(
-        None,
-        "for a TSV --data: the 0-based columns that make a document's text, "
-        "e.g. 0,2 (default: all)",
-        "data",
-    )
+    text_columns: str | None = text_columns_option()
     data_dir: str | None = option(
         None,
         "directory of the --dataset's file (default: ../shared/data/"
@@ -155,18 +152,7 @@ class GPTTrainingConfig(TransformerTrainingConfig):
 
     def columns(self):
         """`text_columns` as a list of ints, or None."""
-        if self.text_columns is None:
-            return None
-        try:
-            columns = [int(c) for c in str(self.text_columns).split(",")]
-        except ValueError:
-            columns = []
-        if not columns or min(columns) < 0:
-            raise ValueError(
-                "`text_columns` (--text-columns) must list 0-based column "
-                f"numbers, e.g. '0,2'. Received: {self.text_columns!r}"
-            )
-        return columns
+        return parse_text_columns(self.text_columns)
 
 
 def train(config, command=None):

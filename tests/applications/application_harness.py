@@ -11,10 +11,13 @@ entry here.
 
 import dataclasses
 import functools
+import random
 
 import keras
 import numpy as np
 
+from applications.bert.task import BertMaskedLM
+from applications.bert.training import BertMaskedLMTrainingConfig, build_masked_lm
 from applications.gpt.task import GPT
 from applications.gpt.training import GPTTrainingConfig, build_gpt
 from applications.text_classifier.task import TextClassifier
@@ -140,6 +143,21 @@ def _gpt(**tiny):
     return build_gpt(config, VERSES)
 
 
+def _bert(**tiny):
+    config = BertMaskedLMTrainingConfig(
+        data="verses.txt",
+        vocabulary_size=330,
+        sequence_length=16,
+        **{"hidden_dim": 16, "intermediate_dim": 32, **tiny},
+    )
+    return build_masked_lm(config, VERSES)
+
+
+def _bert_inputs(task):
+    random.seed(5)  # the same masks every time (drawn with Python's random)
+    return _numpy(task.preprocessor(VERSES)[0])
+
+
 def _numpy(tree):
     return keras.tree.map_structure(lambda x: np.asarray(x), tree)
 
@@ -182,6 +200,7 @@ APPLICATION_CASES = [
         lambda task: _numpy(task.preprocessor(VERSES)[0]),
         (VERSES, None),
     ),
+    ApplicationCase("bert", BertMaskedLM, _seeded(_bert), _bert_inputs, (VERSES, None)),
 ]
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-APPLICATIONS = ("text_classifier", "translator", "vision_transformer")
+APPLICATIONS = ("bert", "text_classifier", "translator", "vision_transformer")
 FILE_ROLES = ("backbone", "task", "preprocessor", "presets", "training", "cli")
 
 
