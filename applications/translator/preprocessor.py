@@ -50,6 +50,14 @@ class TranslatorPreprocessor(PresetMixin, keras_hub.models.Seq2SeqLMPreprocessor
             both; or None.
         encoder_sequence_length: S, the padded source length.
         decoder_sequence_length: T, the padded target length.
+        pad_to_multiple_of: None pads every pair to S and T. An integer m
+            pads the pairs of a call (a batch) only to their longest source
+            and target, rounded up to a multiple of m (at most S and T), as
+            fairseq and Hugging Face's `pad_to_multiple_of` do: the same
+            losses at a fraction of the cost when most sentences are short
+            (eng-cmn batches of 64 need about 16 source and 24 target
+            positions of 32). A compiled step is traced once per shape, so
+            m keeps the shapes few; 8 is the training default.
         **kwargs: forwarded to `keras_hub.models.Seq2SeqLMPreprocessor`.
 
     Call arguments:
@@ -81,8 +89,17 @@ class TranslatorPreprocessor(PresetMixin, keras_hub.models.Seq2SeqLMPreprocessor
         target_tokenizer=None,
         encoder_sequence_length=32,
         decoder_sequence_length=32,
+        pad_to_multiple_of=None,
         **kwargs,
     ):
+        if pad_to_multiple_of is not None and (
+            not isinstance(pad_to_multiple_of, int) or pad_to_multiple_of < 1
+        ):
+            raise ValueError(
+                "`pad_to_multiple_of` must be None (pad to the sequence "
+                "lengths) or a positive integer. Received: "
+                f"pad_to_multiple_of={pad_to_multiple_of!r}"
+            )
         for name, length in (
             ("encoder_sequence_length", encoder_sequence_length),
             ("decoder_sequence_length", decoder_sequence_length),
@@ -108,6 +125,7 @@ class TranslatorPreprocessor(PresetMixin, keras_hub.models.Seq2SeqLMPreprocessor
             **kwargs,
         )
         self.target_tokenizer = target_tokenizer
+        self.pad_to_multiple_of = pad_to_multiple_of
 
     @property
     def decoder_tokenizer(self):
@@ -166,7 +184,30 @@ class TranslatorPreprocessor(PresetMixin, keras_hub.models.Seq2SeqLMPreprocessor
             "decoder_padding_mask": decoder_padding_mask[..., :-1],
         }
         # Shifted left by one: the decoder predicts the next target token.
-        return x, decoder_token_ids[..., 1:], decoder_padding_mask[..., 1:]
+        y, sample_weight = decoder_token_ids[..., 1:], decoder_padding_mask[..., 1:]
+        if self.pad_to_multiple_of is None:
+            return x, y, sample_weight
+        source_length = self._padded_length(encoder_padding_mask)
+        target_length = self._padded_length(sample_weight)
+        x = {
+            key: value[
+                :, : source_length if key.startswith("encoder") else target_length
+            ]
+            for key, value in x.items()
+        }
+        return x, y[:, :target_length], sample_weight[:, :target_length]
+
+    def _padded_length(self, padding_mask):
+        """The longest row of `padding_mask` (B, L), rounded up to a
+        multiple of `pad_to_multiple_of` and at most L."""
+        import tensorflow as tf
+
+        multiple = self.pad_to_multiple_of
+        lengths = tf.reduce_sum(tf.cast(padding_mask, "int32"), axis=-1)
+        longest = tf.maximum(tf.reduce_max(lengths), 1)
+        return tf.minimum(
+            -(-longest // multiple) * multiple, tf.shape(padding_mask)[-1]
+        )
 
     def generate_preprocess(self, x, sequence_length=None):
         """Packs sources (and optional target prefixes) for `generate()`.
@@ -292,6 +333,7 @@ class TranslatorPreprocessor(PresetMixin, keras_hub.models.Seq2SeqLMPreprocessor
         config = super().get_config()
         config["encoder_sequence_length"] = self.encoder_sequence_length
         config["decoder_sequence_length"] = self.decoder_sequence_length
+        config["pad_to_multiple_of"] = self.pad_to_multiple_of
         config["target_tokenizer"] = (
             None
             if self.target_tokenizer is None

@@ -178,6 +178,13 @@ class TranslatorTrainingConfig(TransformerTrainingConfig):
     warmup_steps: int = option(
         500, "linear warmup, then cosine decay", "training", "[0, inf)"
     )
+    pad_to_multiple_of: int = option(
+        8,
+        "pad each batch only to its longest source and target, rounded up to "
+        "a multiple of this (0: always to --sequence-length)",
+        "training",
+        "[0, inf)",
+    )
 
     def __post_init__(self):
         super().__post_init__()
@@ -253,6 +260,7 @@ def train(config, command=None):
         translator = Translator.from_preset(config.preset)
     else:
         translator = build_translator(config, *train_split, architecture)
+    translator.preprocessor.pad_to_multiple_of = config.pad_to_multiple_of or None
     steps = config.steps_per_epoch or -(-len(train_split[0]) // config.batch_size)
     total_steps = steps * config.epochs
     run.describe(
@@ -323,18 +331,25 @@ def train(config, command=None):
 
 
 def training_loss(config):
-    """The loss `train()` compiles with: keras-hub's `"auto"`
-    (`SparseCategoricalCrossentropy` from logits) without label smoothing,
-    else `SparseLabelSmoothedCrossEntropy(config.label_smoothing)`; both
-    weighted by the target padding mask (the preprocessor's sample
-    weights)."""
+    """The loss `train()` compiles with: `SparseCategoricalCrossentropy` from
+    logits without label smoothing, else
+    `SparseLabelSmoothedCrossEntropy(config.label_smoothing)`; both the mean
+    over the target tokens (weighted by the preprocessor's padding mask and
+    divided by its sum, Keras' `"mean_with_sample_weight"`), so that a
+    batch's loss does not depend on how far it is padded."""
+    import keras
+
     if not config.label_smoothing:
-        return "auto"
+        return keras.losses.SparseCategoricalCrossentropy(
+            from_logits=True, reduction="mean_with_sample_weight"
+        )
     from applications.common.label_smoothed_cross_entropy import (
         SparseLabelSmoothedCrossEntropy,
     )
 
-    return SparseLabelSmoothedCrossEntropy(config.label_smoothing)
+    return SparseLabelSmoothedCrossEntropy(
+        config.label_smoothing, reduction="mean_with_sample_weight"
+    )
 
 
 def _averaging_line(report):

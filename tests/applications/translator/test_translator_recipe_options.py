@@ -212,13 +212,17 @@ def test_train_with_the_recipe_options(tmp_path, capsys):
 
 
 def test_label_smoothing_is_the_training_loss():
-    """ε = 0 trains with keras-hub's loss; ε > 0 with the smoothed one."""
+    """ε = 0 trains with sparse cross-entropy; ε > 0 with the smoothed one;
+    both the mean over target tokens."""
     from applications.common.label_smoothed_cross_entropy import (
         SparseLabelSmoothedCrossEntropy,
     )
     from applications.translator.training import training_loss
 
-    assert training_loss(config()) == "auto"
+    plain = training_loss(config())
+    assert isinstance(plain, keras.losses.SparseCategoricalCrossentropy)
+    assert plain.reduction == "mean_with_sample_weight"
     loss = training_loss(config(label_smoothing=0.2))
+    assert loss.reduction == "mean_with_sample_weight"
     assert isinstance(loss, SparseLabelSmoothedCrossEntropy)
     assert loss.label_smoothing == 0.2
