@@ -93,6 +93,11 @@ class TranslatorTrainingConfig(TransformerTrainingConfig):
     test_output: str | None = option(
         None, "also write the held-out test pairs to this TSV (for `evaluate`)", "data"
     )
+    validation_output: str | None = option(
+        None,
+        "also write the validation pairs to this TSV (for `evaluate`)",
+        "data",
+    )
     architecture: str = option(
         "transformer", "encoder-decoder", "model", choices=ARCHITECTURES
     )
@@ -303,6 +308,15 @@ def train(config, command=None):
             fields["validation_loss"] = averaged["validation_loss_averaged"]
         if config.verbose:
             print(_averaging_line(averaged), flush=True)
+    if has_validation:
+        # Greedy BLEU / chrF of the kept weights on the validation split: what
+        # recipes are compared by (the test split chooses nothing).
+        if config.validation_output:
+            write_translation_pairs(config.validation_output, *validation)
+        validation_scores = score_translator(translator, *validation, num_beams=1)
+        fields["validation_scores"] = {
+            key: validation_scores[key] for key in ("bleu", "chrf", "num_sentences")
+        }
     scores = {}
     if len(test[0]):
         if config.test_output:

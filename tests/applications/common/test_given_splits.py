@@ -149,13 +149,23 @@ def test_translator_record_and_evaluation_agree_on_the_test_file(tmp_path):
          "--epochs", "1", "--steps-per-epoch", "1", "--batch-size", "4",
          "--num-layers", "1", "--num-heads", "2", "--hidden-dim", "16",
          "--intermediate-dim", "16", "--sequence-length", "12",
-         "--checkpoint", str(tmp_path / "best.weights.h5"), "--verbose", "0"]
+         "--checkpoint", str(tmp_path / "best.weights.h5"), "--verbose", "0",
+         "--validation-output", str(tmp_path / "validation.tsv")]
     )  # fmt: skip
     assert status == 0
     metadata = json.loads((output / "metadata.json").read_text())
     assert metadata["split_sizes"]["test"] == 2
+    # The validation scores are those of the written validation pairs.
+    translator = Translator.from_preset(str(output))
+    validation = score_translator(
+        translator, *load_translation_pairs(tmp_path / "validation.tsv")
+    )
+    assert metadata["validation_scores"] == {
+        key: validation[key] for key in ("bleu", "chrf", "num_sentences")
+    }
+    assert validation["num_sentences"] == metadata["split_sizes"]["validation"]
     assert metadata["split_sources"]["test"] == str(test)
     sources, references = load_translation_pairs(test)
-    scores = score_translator(Translator.from_preset(str(output)), sources, references)
+    scores = score_translator(translator, sources, references)
     assert scores["bleu"] == metadata["held_out_test"]["bleu"]
     assert scores["chrf"] == metadata["held_out_test"]["chrf"]
