@@ -114,13 +114,21 @@ class BertMaskedLM(PresetMixin, keras_hub.models.MaskedLM):
                 decay 0.01, no decay of biases and layer norms, gradients
                 clipped at norm 1); the warm-up and decay of the learning
                 rate belong to the training recipe.
-            loss: `"auto"` is the sparse cross-entropy from logits.
+            loss: `"auto"` is the sparse cross-entropy from logits,
+                averaged over the masked tokens (the mask weights' sum,
+                BERT's `sum(loss x weight) / sum(weight)`), not over the
+                `mask_selection_length` slots, whose padding would scale
+                it down with the share of unused slots.
             weighted_metrics: `"auto"` is the masked-token accuracy
                 (`"masked_accuracy"`), weighted by the mask weights.
             **kwargs: forwarded to `keras.Model.compile`.
         """
         if optimizer == "auto":
             optimizer = bert_optimizer()
+        if loss == "auto":
+            loss = keras.losses.SparseCategoricalCrossentropy(
+                from_logits=True, reduction="mean_with_sample_weight"
+            )
         if weighted_metrics == "auto":
             weighted_metrics = [
                 keras.metrics.SparseCategoricalAccuracy(name="masked_accuracy")

@@ -4,12 +4,13 @@
 import contextlib
 import io
 import json
+import random
 import re
 
 import numpy as np
 import pytest
 import tensorflow as tf
-from bert_helpers import word_texts
+from bert_helpers import SENTENCES, build_masked_lm, toy_tokenizer, word_texts
 
 from applications.bert.preprocessor import BertMaskedLMPreprocessor
 from applications.bert.tokenizer import SPACE_PIECE, BertTokenizer
@@ -128,6 +129,22 @@ def test_whole_word_masking_is_kept_in_the_config(word_tokenizer):
     assert BertMaskedLMPreprocessor.from_config(config).whole_word_masking is True
     with pytest.raises(TypeError, match="whole_word_masking"):
         BertMaskedLMPreprocessor(word_tokenizer, whole_word_masking="yes")
+
+
+def test_loss_is_the_mean_cross_entropy_of_the_masked_tokens():
+    masked_lm = build_masked_lm(toy_tokenizer(), sequence_length=12)
+    masked_lm.compile()
+    random.seed(0)
+    x, y, weights = masked_lm.preprocessor(SENTENCES)
+    x, y, weights = (tf.nest.map_structure(np.asarray, v) for v in (x, y, weights))
+    assert 0 < weights.sum() < weights.size  # some slots are padding
+    logits = np.asarray(masked_lm.predict_on_batch(x), "float64")  # (B, P, V)
+    logits -= logits.max(-1, keepdims=True)
+    log_p = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    losses = -np.take_along_axis(log_p, y[..., None], -1)[..., 0]  # (B, P)
+    expected = (losses * weights).sum() / weights.sum()
+    found = masked_lm.evaluate(x, y, sample_weight=weights, verbose=0)[0]
+    np.testing.assert_allclose(found, expected, rtol=1e-4)
 
 
 def test_training_config_reads_several_files_and_checks_its_source():
