@@ -16,6 +16,8 @@ _EXPORTS = {
     "BertBackbone": "applications.bert.backbone",
     "BertMaskedLM": "applications.bert.task",
     "BertMaskedLMPreprocessor": "applications.bert.preprocessor",
+    "BertTextClassifier": "applications.text_classifier.task",
+    "BertTextClassifierPreprocessor": "applications.text_classifier.preprocessor",
     "BertTokenizer": "applications.bert.tokenizer",
     "GPT": "applications.gpt.task",
     "GPTBackbone": "applications.gpt.backbone",

@@ -85,7 +85,8 @@ class ClassificationTaskMixin:
     may override `_check_preprocessor()`, `_check_inputs()` (the eager check
     of Python or numpy inputs that `fit`, `evaluate` and `predict` run before
     keras-hub's `tf.data` pipeline, where nothing can be reported),
-    `_padding_mask()` and `default_optimizer()`.
+    `_padding_mask()`, `_backbone_features()` (for a backbone whose output
+    is not the (B, T, E) token vectors alone) and `default_optimizer()`.
 
     Args (of every classification task):
         backbone: the task's backbone, whose output is (B, T, E).
@@ -151,11 +152,11 @@ class ClassificationTaskMixin:
 
         # === Functional model ===
         inputs = backbone.input
-        sequence = backbone(inputs)  # (B, T, E)
-        if self.pooler is None:
-            pooled = sequence[:, 0, :]  # (B, E): [CLS], or the class token
-        else:
+        sequence, pooled = self._backbone_features(backbone(inputs))
+        if self.pooler is not None:
             pooled = self.pooler(sequence, mask=self._padding_mask(inputs))
+        elif pooled is None:
+            pooled = sequence[:, 0, :]  # (B, E): [CLS], or the class token
         outputs = self.output_dense(self.output_dropout(pooled))  # (B, C)
         # keras-hub's `ImageClassifier.__init__` would add a 2-D pooling head
         # for convolutional feature maps; like keras-hub's `ViTImageClassifier`,
@@ -181,6 +182,12 @@ class ClassificationTaskMixin:
     def _padding_mask(self, inputs):
         """The (B, T) mask of the tokens the mean pools (None: all)."""
         return None
+
+    def _backbone_features(self, outputs):
+        """`(sequence, pooled)` of the backbone's outputs: the (B, T, E)
+        token vectors and the (B, E) vector that `"token"` pooling takes,
+        or None for the first token's (BERT's backbone has its own pooler)."""
+        return outputs, None
 
     def _check_inputs(self, x):
         """Raises `ValueError` / `TypeError` for inputs the preprocessor

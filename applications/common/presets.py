@@ -47,6 +47,8 @@ PRESETS_DIR = Path(__file__).resolve().parents[1] / "presets"
 
 CONFIG_FILE = "config.json"
 METADATA_FILE = "metadata.json"
+PREPROCESSOR_CONFIG_FILE = "preprocessor.json"
+TASK_CONFIG_FILE = "task.json"
 MODEL_WEIGHTS_FILE = "model.weights.h5"
 SHARDED_MODEL_WEIGHTS_FILE = "model.weights.json"
 TASK_WEIGHTS_FILE = "task.weights.h5"
@@ -201,6 +203,64 @@ def resolve_preset(preset, cls=None):
             )
         return preset
     raise ValueError(_unknown_preset_message(preset, cls))
+
+
+def preset_config(preset, config_file=CONFIG_FILE):
+    """`(cls, config)` of one of a local preset's JSON configs, without
+    building anything.
+
+    The class is looked up among the classes registered with Keras, else
+    among the public classes of `applications` (whose module is then
+    imported, which registers it: a preset of another application, e.g. a
+    masked LM, loads with its classes); nothing else is imported.
+
+    Args:
+        preset: a built-in preset name or a local directory.
+        config_file: `config.json` (the backbone), `task.json`,
+            `preprocessor.json` or `tokenizer.json`.
+
+    Returns:
+        `(cls, config)`: the registered class (None if unknown or not of
+        `ALLOWED_PACKAGES`) and the object's `config` dict; `(None, {})`
+        for a remote handle or a missing or unreadable file
+        (`from_preset()` reports those).
+    """
+    import keras
+
+    resolved = resolve_preset(preset)
+    if is_remote_handle(resolved):
+        return None, {}
+    try:
+        with open(Path(resolved) / config_file, encoding="utf-8") as file:
+            serialized = json.load(file)
+        name, config = serialized["registered_name"], serialized["config"]
+    except (OSError, ValueError, TypeError, KeyError):
+        return None, {}
+    if not isinstance(config, dict):
+        return None, {}
+    cls = None
+    if isinstance(name, str):
+        cls = keras.saving.get_registered_object(name) or _exported_class(name)
+    if not isinstance(cls, type) or _package(cls) not in ALLOWED_PACKAGES:
+        cls = None  # `check_preset_configs` names a class from elsewhere
+    return cls, config
+
+
+def _package(cls):
+    return cls.__module__.partition(".")[0]
+
+
+def _exported_class(registered_name):
+    """The class of `applications` registered as `registered_name`
+    (`"keras_attention>BertMaskedLM"`), importing its module from the
+    package's table of public classes (nothing else is imported); None for
+    another name."""
+    import applications
+
+    package, _, name = registered_name.partition(">")
+    if package != "keras_attention" or name not in applications.__all__:
+        return None
+    return getattr(applications, name)
 
 
 def preset_has_weights(preset):

@@ -3,6 +3,7 @@
 
     keras-attention train classifier --data train.tsv --output my_classifier
     keras-attention train classifier --dataset mr --output classifier_tiny_mr
+    keras-attention train classifier --preset my_bert --data train.tsv --output out
     keras-attention classify --preset my_classifier "a gorgeous, witty film"
     keras-attention evaluate classifier --preset my_classifier --data test.tsv
 

@@ -6,6 +6,8 @@ Shape legend: B batch, T `sequence_length`.
 import keras
 import keras_hub
 
+from applications.bert.backbone import BertBackbone
+from applications.bert.tokenizer import BertTokenizer
 from applications.common.presets import PresetMixin
 from applications.common.texts import check_lengths, check_texts, is_python_text
 from applications.text_classifier.backbone import TextClassifierBackbone
@@ -50,6 +52,9 @@ class TextClassifierPreprocessor(
 
     backbone_cls = TextClassifierBackbone
     tokenizer_cls = TextClassifierTokenizer
+    # The backbone's inputs (its `TextClassifierBackbone` has no segment
+    # embedding: keras-hub's `"segment_ids"` are dropped).
+    output_keys = ("token_ids", "padding_mask")
 
     def __init__(
         self, tokenizer, sequence_length=128, truncate="round_robin", **kwargs
@@ -73,8 +78,7 @@ class TextClassifierPreprocessor(
                 check_texts(segment)
         outputs = super().call(x, y=y, sample_weight=sample_weight)
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(outputs)
-        # The backbone has no segment embedding: drop `segment_ids`.
-        x = {"token_ids": x["token_ids"], "padding_mask": x["padding_mask"]}
+        x = {key: x[key] for key in self.output_keys}
         return keras.utils.pack_x_y_sample_weight(x, y, sample_weight)
 
     def check_lengths(self, texts, on_overflow="warn", name="texts"):
@@ -89,3 +93,27 @@ class TextClassifierPreprocessor(
         return check_lengths(
             self.tokenizer, texts, self.sequence_length, 2, on_overflow, name
         )
+
+
+@keras_attention_export
+class BertTextClassifierPreprocessor(TextClassifierPreprocessor):
+    """Packs texts as `[CLS] tokens [SEP] [PAD]...` for a `BertTextClassifier`.
+
+    The preprocessor of a classifier fine-tuned from a BERT masked-LM preset
+    (as keras-hub's `BertTextClassifierPreprocessor`): the pretrained
+    `BertTokenizer`, and BERT's inputs, `"segment_ids"` included (0 for the
+    first text, 1 for the second of a pair).
+
+    Args:
+        tokenizer: a `BertTokenizer`.
+        sequence_length, truncate, **kwargs: see `TextClassifierPreprocessor`.
+
+    Returns:
+        `x` as a dict with `"token_ids"`, `"segment_ids"` and
+        `"padding_mask"` (B, T) each, packed with `y` and `sample_weight`
+        when given.
+    """
+
+    backbone_cls = BertBackbone
+    tokenizer_cls = BertTokenizer
+    output_keys = ("token_ids", "segment_ids", "padding_mask")

@@ -3,13 +3,27 @@
 Shape legend: B batch, T sequence length, E `hidden_dim`, C classes.
 """
 
+from pathlib import Path
+
+import keras
 import keras_hub
 
+from applications.bert.backbone import BertBackbone
 from applications.common.classification import ClassificationTaskMixin
-from applications.common.presets import PresetMixin
+from applications.common.presets import (
+    CONFIG_FILE,
+    PREPROCESSOR_CONFIG_FILE,
+    TASK_CONFIG_FILE,
+    PresetMixin,
+    preset_config,
+    resolve_preset,
+)
 from applications.common.texts import check_texts, is_python_text
 from applications.text_classifier.backbone import TextClassifierBackbone
-from applications.text_classifier.preprocessor import TextClassifierPreprocessor
+from applications.text_classifier.preprocessor import (
+    BertTextClassifierPreprocessor,
+    TextClassifierPreprocessor,
+)
 from keras_attention.api_export import keras_attention_export
 
 
@@ -18,6 +32,11 @@ class TextClassifier(
     ClassificationTaskMixin, PresetMixin, keras_hub.models.TextClassifier
 ):
     """Classifies text with a Transformer encoder trained from scratch.
+
+    `TextClassifier.from_preset()` also fine-tunes a pretrained encoder:
+    given a BERT masked-LM preset and `num_classes` (or `label_names`), it
+    returns a `BertTextClassifier`, the pretrained `BertBackbone` and
+    `BertTokenizer` with a new head.
 
     Pools the backbone's token vectors (masked mean over real tokens, or the
     `[CLS]` token's vector), applies dropout and a dense softmax layer over
@@ -65,6 +84,79 @@ class TextClassifier(
     backbone_cls = TextClassifierBackbone
     preprocessor_cls = TextClassifierPreprocessor
     head_defaults = {"pooling": "mean", "dropout": 0.1}
+
+    @classmethod
+    def from_preset(cls, preset, load_weights=None, **kwargs):
+        """Instantiates a text classifier from a preset.
+
+        A text classifier preset loads as it was saved (with
+        `num_classes` or `label_names`: a new head for those classes). A
+        preset of a pretrained encoder that a subclass fine-tunes (a
+        `BertMaskedLM` preset: `BertTextClassifier`) gives that subclass:
+        the pretrained backbone and tokenizer, and a new, randomly
+        initialized head for `num_classes` classes.
+
+        Args:
+            preset: a built-in preset name, a local preset directory or a
+                remote handle.
+            load_weights: see `ClassificationTaskMixin.from_preset`.
+            **kwargs: override config entries (`num_classes`,
+                `label_names`, `pooling`, `dropout`, ...), and
+                `sequence_length`, the preprocessor's (default: the
+                preset's; for a pretrained encoder, its preprocessor's, else
+                the backbone's `max_sequence_length`). For a pretrained
+                encoder's preset, `num_classes` or `label_names` is
+                required.
+
+        Returns:
+            A `TextClassifier` (or the subclass for the preset's backbone).
+
+        Raises:
+            ValueError: for a preset whose backbone no text classifier
+                takes (naming it and the backbones expected), or a
+                pretrained encoder's preset without `num_classes` /
+                `label_names`; see also `PresetMixin.from_preset`.
+        """
+        preset = resolve_preset(preset, cls)  # an unknown name fails here
+        # Looking the classes up imports (registers) those of the
+        # application that saved the preset, which keras-hub then reads.
+        saved_cls, _ = preset_config(preset, TASK_CONFIG_FILE)
+        preset_config(preset, PREPROCESSOR_CONFIG_FILE)
+        backbone_cls, _ = preset_config(preset, CONFIG_FILE)
+        damaged = saved_cls is None and (Path(preset) / TASK_CONFIG_FILE).exists()
+        if backbone_cls is None or damaged:  # remote, or damaged: reported there
+            return super().from_preset(preset, load_weights=load_weights, **kwargs)
+        task_classes = _task_classes(cls)
+        task_cls = task_classes.get(backbone_cls)
+        kind = (saved_cls or backbone_cls).__name__
+        if task_cls is None:
+            expected = ", ".join(
+                f"{backbone.__name__} ({task.__name__})"
+                for backbone, task in task_classes.items()
+            )
+            raise ValueError(
+                f"Preset {str(preset)!r} is a {kind} preset (backbone "
+                f"{backbone_cls.__name__}), which {cls.__name__} cannot use. "
+                f"Expected a preset whose backbone is one of: {expected}, i.e. "
+                "a text classifier preset or a BERT masked-LM preset (with "
+                "`num_classes` for a new head)."
+            )
+        pretrained = saved_cls is None or not issubclass(saved_cls, TextClassifier)
+        if pretrained and all(
+            kwargs.get(key) is None for key in ("num_classes", "label_names")
+        ):
+            raise ValueError(
+                f"Preset {str(preset)!r} is a {kind} preset, not a text "
+                f"classifier: {task_cls.__name__} puts a new classification "
+                f"head on its pretrained {backbone_cls.__name__} and needs "
+                "`num_classes` (or `label_names`). Received neither."
+            )
+        sequence_length = kwargs.pop("sequence_length", None)
+        if "preprocessor" not in kwargs and (pretrained or sequence_length):
+            kwargs["preprocessor"] = _preset_preprocessor(
+                task_cls, preset, sequence_length
+            )
+        return super().from_preset(preset, load_weights=load_weights, **kwargs)
 
     def _check_preprocessor(self, backbone, preprocessor):
         if preprocessor.sequence_length > backbone.max_sequence_length:
@@ -121,3 +213,103 @@ class TextClassifier(
         texts = check_texts(texts)
         self.preprocessor.check_lengths(texts, on_overflow)
         return self._labels_and_probabilities(texts, batch_size, single)
+
+
+@keras_attention_export
+class BertTextClassifier(TextClassifier):
+    """Classifies text by fine-tuning a pretrained BERT encoder.
+
+    BERT's fine-tuning head (Devlin et al. 2019, section 4.1, as keras-hub's
+    `BertTextClassifier`): the `[CLS]` vector through the backbone's pooler
+    (dense + tanh) when it has one, else the `[CLS]` hidden state
+    (`pooling="token"`, the default; `"mean"` pools the token vectors),
+    dropout, and a dense softmax layer over `num_classes` classes. The
+    texts are packed `[CLS] text [SEP]` (pairs `[CLS] a [SEP] b [SEP]`) by a
+    `BertTextClassifierPreprocessor` over the pretrained `BertTokenizer`.
+
+    Made from a masked-LM preset by `TextClassifier.from_preset(preset,
+    num_classes=...)` (or `BertTextClassifier.from_preset`); saved and
+    loaded as every classifier preset.
+
+    Reference: Devlin et al., "BERT: Pre-training of Deep Bidirectional
+    Transformers for Language Understanding", NAACL 2019.
+
+    Args:
+        backbone: a `BertBackbone`.
+        preprocessor: a `BertTextClassifierPreprocessor` over a tokenizer of
+            the backbone's vocabulary, or None.
+        pooling, dropout, num_classes, label_names, activation, **kwargs:
+            see `TextClassifier` (defaults: `"token"` pooling, dropout 0.1).
+
+    Call arguments:
+        inputs: dict of `"token_ids"`, `"segment_ids"` (for a backbone with
+            segment embeddings) and `"padding_mask"`, (B, T) each.
+
+    Returns:
+        (B, C) class probabilities.
+
+    Raises:
+        ValueError: as `TextClassifier`, and for a tokenizer whose
+            vocabulary size is not the backbone's.
+
+    Example:
+    >>> classifier = TextClassifier.from_preset("my_bert", num_classes=2)
+    >>> type(classifier).__name__
+    'BertTextClassifier'
+    >>> classifier.fit(texts, labels, epochs=3)
+    """
+
+    backbone_cls = BertBackbone
+    preprocessor_cls = BertTextClassifierPreprocessor
+    head_defaults = {"pooling": "token", "dropout": 0.1}
+
+    def _check_preprocessor(self, backbone, preprocessor):
+        super()._check_preprocessor(backbone, preprocessor)
+        try:
+            vocabulary_size = preprocessor.tokenizer.vocabulary_size()
+        except ValueError:  # no vocabulary yet: a preset loads it after the task
+            return
+        if vocabulary_size != backbone.vocabulary_size:
+            raise ValueError(
+                "The preprocessor's tokenizer must have the backbone's "
+                f"vocabulary. Received: a tokenizer of {vocabulary_size} tokens, "
+                f"a backbone of vocabulary_size={backbone.vocabulary_size}"
+            )
+
+    def _backbone_features(self, outputs):
+        return outputs["sequence_output"], outputs.get("pooled_output")
+
+    def preprocess_samples(self, x, y=None, sample_weight=None):
+        """Texts go through the preprocessor, without `"segment_ids"` for a
+        backbone that has no segment embedding."""
+        outputs = super().preprocess_samples(x, y, sample_weight)
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(outputs)
+        if isinstance(x, dict) and "segment_ids" not in self.backbone.input:
+            x = {key: value for key, value in x.items() if key != "segment_ids"}
+        return keras.utils.pack_x_y_sample_weight(x, y, sample_weight)
+
+
+def _task_classes(cls):
+    """`{backbone class: task class}` of `cls` and its subclasses (the
+    first registered for a backbone, as keras-hub picks it)."""
+    found, pending = {}, [cls]
+    while pending:
+        task = pending.pop(0)
+        found.setdefault(task.backbone_cls, task)
+        pending.extend(task.__subclasses__())
+    return found
+
+
+def _preset_preprocessor(task_cls, preset, sequence_length=None):
+    """`task_cls`'s preprocessor over the preset's tokenizer, packing
+    `sequence_length` tokens (default: the preset preprocessor's, else the
+    backbone's `max_sequence_length`)."""
+    if sequence_length is None:
+        _, pretrained = preset_config(preset, PREPROCESSOR_CONFIG_FILE)
+        _, backbone = preset_config(preset, CONFIG_FILE)
+        sequence_length = pretrained.get("sequence_length") or backbone.get(
+            "max_sequence_length", 128
+        )
+    return task_cls.preprocessor_cls.from_preset(
+        preset, sequence_length=sequence_length
+    )

@@ -10,15 +10,24 @@
 `keras-attention train classifier` maps its options onto the config.
 """
 
+import dataclasses
+
 from applications.common import training
 from applications.common.config import (
     ClassificationTrainingConfig,
+    flag,
     given_split_option,
     option,
     training_config,
 )
 
 DATASETS = ("mr",)
+# The model options a `--preset` sets (its architecture and vocabulary).
+PRESET_MODEL_OPTIONS = (
+    "num_layers", "num_heads", "hidden_dim", "intermediate_dim",
+    "vocabulary_size", "vocabulary_type", "token_dropout", "position",
+    "normalize_first", "pooling",
+)  # fmt: skip
 
 
 @training_config(
@@ -42,6 +51,11 @@ class TextClassifierTrainingConfig(ClassificationTrainingConfig):
     split the epoch of best validation accuracy is kept (early stopping
     after `patience` epochs), without one (`validation_fraction=0`) all
     `epochs` are trained and the last weights kept.
+
+    With `preset` (a BERT masked-LM preset), its pretrained encoder and
+    tokenizer are fine-tuned under a new head (`TextClassifier.from_preset`),
+    the encoder frozen (`freeze_encoder`) or at a smaller learning rate
+    (`encoder_learning_rate_multiplier`).
     """
 
     data: str | None = option(
@@ -58,6 +72,13 @@ class TextClassifierTrainingConfig(ClassificationTrainingConfig):
         exclusive="source",
         required=True,
         choices=DATASETS,
+    )
+    preset: str | None = option(
+        None,
+        "fine-tune a pretrained encoder: a BERT masked-LM preset (e.g. written "
+        "by `train mlm`), whose backbone and tokenizer are kept under a new "
+        "head for the data's classes; the model options but --sequence-length "
+        "and --dropout come from the preset",
     )
     validation_data: str | None = given_split_option("validation")
     test_data: str | None = given_split_option("test")
@@ -100,6 +121,19 @@ class TextClassifierTrainingConfig(ClassificationTrainingConfig):
     normalize_first: bool = option(
         False, "pre-LN encoder blocks (default: the paper's post-LN)", "model"
     )
+    freeze_encoder: bool = option(
+        False,
+        "with --preset: train the new head only (BERT's pooler, which "
+        "masked-LM pretraining leaves untrained, trains with the head)",
+        "training",
+    )
+    encoder_learning_rate_multiplier: float = option(
+        1.0,
+        "with --preset: the pretrained encoder trains at this times "
+        "--learning-rate (e.g. 0.1), the new head at --learning-rate",
+        "training",
+        "(0, inf)",
+    )
     teacher: str = option(
         "none",
         "distill from a teacher's out-of-fold probabilities: naive-bayes, an "
@@ -123,6 +157,35 @@ class TextClassifierTrainingConfig(ClassificationTrainingConfig):
                 f"(--dataset). Received: data={self.data!r}, "
                 f"dataset={self.dataset!r}"
             )
+        if self.preset is None:
+            if self.freeze_encoder or self.encoder_learning_rate_multiplier != 1.0:
+                raise ValueError(
+                    "`freeze_encoder` (--freeze-encoder) and "
+                    "`encoder_learning_rate_multiplier` "
+                    "(--encoder-learning-rate-multiplier) apply to a pretrained "
+                    "encoder: give `preset` (--preset). Received: preset=None"
+                )
+            return
+        if self.freeze_encoder and self.encoder_learning_rate_multiplier != 1.0:
+            raise ValueError(
+                "`encoder_learning_rate_multiplier` "
+                "(--encoder-learning-rate-multiplier) has no effect with "
+                "`freeze_encoder` (--freeze-encoder): the encoder does not train. "
+                "Received: encoder_learning_rate_multiplier="
+                f"{self.encoder_learning_rate_multiplier}"
+            )
+        defaults = {field.name: field.default for field in dataclasses.fields(self)}
+        changed = [
+            f"{flag(name)} {getattr(self, name)!r}"
+            for name in PRESET_MODEL_OPTIONS
+            if getattr(self, name) != defaults[name]
+        ]
+        if changed:
+            raise ValueError(
+                f"With `preset` (--preset) the model comes from the preset; "
+                f"received model options: {', '.join(changed)}. Only "
+                "--sequence-length and --dropout apply to a fine-tuned model."
+            )
 
 
 def train(config, command=None):
@@ -133,7 +196,12 @@ def train(config, command=None):
     from applications.data.text_classification import encode_labels
     from applications.text_classifier.backbone import TextClassifierBackbone
 
-    run = training.TrainingRun(config, command, backbone_cls=TextClassifierBackbone)
+    backbone_cls = TextClassifierBackbone
+    if config.preset is not None:  # BertBackbone for a BERT masked-LM preset
+        from applications.common.presets import preset_config
+
+        backbone_cls = preset_config(config.preset)[0] or backbone_cls
+    run = training.TrainingRun(config, command, backbone_cls=backbone_cls)
     texts, labels, data_description = load_examples(config)
     label_ids, label_names = encode_labels(labels)
     options = config.split_options()
@@ -152,14 +220,33 @@ def train(config, command=None):
     if len(validation[0]):
         metrics["validation_accuracy"] = round(result["best_value"], 4)
     fractions = {s: options[f"{s}_fraction"] for s in ("validation", "test")}
+    description = f"Transformer text classifier over {', '.join(label_names)}"
+    if config.preset is not None:
+        metrics["fine_tuned_from"] = fine_tuned_from(config.preset)
+        description = (
+            f"{type(classifier).__name__} over {', '.join(label_names)}, "
+            f"fine-tuned from {config.preset}"
+        )
     return run.finish(
         classifier,
         splits,
-        f"Transformer text classifier over {', '.join(label_names)}",
+        description,
         data_description,
         split_fractions=fractions,
         **metrics,
     )
+
+
+def fine_tuned_from(preset):
+    """What the record says of the preset a classifier was fine-tuned from:
+    `{"preset", "task", "description"}` (those its metadata has)."""
+    from applications.common.presets import load_preset_metadata
+
+    metadata = load_preset_metadata(preset)
+    return {
+        "preset": str(preset),
+        **{key: metadata[key] for key in ("task", "description") if key in metadata},
+    }
 
 
 def load_examples(config):
@@ -212,12 +299,20 @@ def _shown_path(path):
 
 def build_classifier(config, texts, label_names):
     """An untrained `TextClassifier` as `config` says, its vocabulary
-    learned from `texts`."""
+    learned from `texts`; with `config.preset`, the preset's pretrained
+    encoder and tokenizer under a new head (see `TextClassifier.from_preset`)."""
     from applications.text_classifier.backbone import TextClassifierBackbone
     from applications.text_classifier.preprocessor import TextClassifierPreprocessor
     from applications.text_classifier.task import TextClassifier
     from applications.text_classifier.tokenizer import learn_text_classifier_tokenizer
 
+    if config.preset is not None:
+        return TextClassifier.from_preset(
+            config.preset,
+            label_names=label_names,
+            sequence_length=config.sequence_length,
+            dropout=config.dropout,
+        )
     tokenizer = learn_text_classifier_tokenizer(
         texts, config.vocabulary_size, config.vocabulary_type
     )
@@ -266,9 +361,7 @@ def build_and_fit(run, train_split, validation, label_names):
 
     config = run.config
     classifier = build_classifier(config, train_split[0], label_names)
-    optimizer = keras.optimizers.AdamW(
-        learning_rate=config.learning_rate, weight_decay=config.weight_decay
-    )
+    optimizer = fine_tuning_optimizer(classifier, config)
     accuracy = "sparse_categorical_accuracy"
     if config.teacher == "naive-bayes":
         # Soft targets: a mix of one-hot labels and the teacher's
@@ -302,6 +395,49 @@ def build_and_fit(run, train_split, validation, label_names):
         mode="max",
     )
     return classifier, result
+
+
+def encoder_layers(classifier):
+    """The layers of a classifier's pretrained encoder: its backbone's, but
+    BERT's pooler (dense + tanh on `[CLS]`), which masked-LM pretraining
+    leaves untrained and which trains with the new head."""
+    pooler = getattr(classifier.backbone, "pooled_dense", None)
+    return [layer for layer in classifier.backbone.layers if layer is not pooler]
+
+
+def fine_tuning_optimizer(classifier, config):
+    """The AdamW optimizer `config` asks for (learning rate, weight decay).
+
+    With `config.preset`: `freeze_encoder` makes the encoder's layers
+    (`encoder_layers`) untrainable, so that only the head trains;
+    `encoder_learning_rate_multiplier` trains the encoder's variables at
+    that times the learning rate (see
+    `applications.common.learning_rate_multiplier`).
+    """
+    import keras
+
+    from applications.common.learning_rate_multiplier import (
+        optimizer_with_learning_rate_multiplier,
+    )
+
+    arguments = {
+        "learning_rate": config.learning_rate,
+        "weight_decay": config.weight_decay,
+    }
+    if config.preset is None:
+        return keras.optimizers.AdamW(**arguments)
+    layers = encoder_layers(classifier)
+    if config.freeze_encoder:
+        for layer in layers:
+            layer.trainable = False
+    if config.encoder_learning_rate_multiplier == 1.0:
+        return keras.optimizers.AdamW(**arguments)
+    return optimizer_with_learning_rate_multiplier(
+        keras.optimizers.AdamW,
+        [v for layer in layers for v in layer.trainable_variables],
+        config.encoder_learning_rate_multiplier,
+        **arguments,
+    )
 
 
 def classification_accuracy(classifier, texts, label_ids, batch_size=32):
