@@ -118,7 +118,8 @@ def test_fine_tuned_classifier_round_trips_through_its_preset(mlm_preset, tmp_pa
     classifier = TextClassifier.from_preset(
         mlm_preset[0], label_names=["negative", "positive"]
     )
-    classifier.compile(optimizer=keras.optimizers.SGD(0.1), jit_compile=False)
+    # One batch of each: eager is fastest (no tracing nor compilation).
+    classifier.compile(optimizer=keras.optimizers.SGD(0.1), run_eagerly=True)
     classifier.train_on_batch(BATCH, np.asarray(BATCH_LABEL_IDS))
     directory = tmp_path / "fine_tuned"
     classifier.save_to_preset(directory)
@@ -127,7 +128,7 @@ def test_fine_tuned_classifier_round_trips_through_its_preset(mlm_preset, tmp_pa
     assert metadata["label_names"] == ["negative", "positive"]
     loaded = TextClassifier.from_preset(directory)
     assert type(loaded) is BertTextClassifier
-    loaded.compile(jit_compile=False)  # a few batches: no compilation
+    loaded.compile(run_eagerly=True)
     np.testing.assert_allclose(
         loaded.predict(BATCH, verbose=0),
         classifier.predict(BATCH, verbose=0),
@@ -173,7 +174,7 @@ def test_freezing_the_encoder_trains_the_head_only(mlm_preset):
     optimizer = fine_tuning_optimizer(
         classifier, config(mlm_preset[0], freeze_encoder=True)
     )
-    classifier.compile(optimizer=optimizer, jit_compile=False)
+    classifier.compile(optimizer=optimizer, run_eagerly=True)
     encoder = [w for layer in encoder_layers(classifier) for w in layer.weights]
     pooler = classifier.backbone.pooled_dense.weights
     head = classifier.output_dense.weights
