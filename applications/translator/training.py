@@ -183,6 +183,13 @@ class TranslatorTrainingConfig(TransformerTrainingConfig):
     warmup_steps: int = option(
         500, "linear warmup, then cosine decay", "training", "[0, inf)"
     )
+    length_buckets: int = option(
+        1,
+        "draw every training batch from one of K buckets of pairs of similar "
+        "length (quantiles of their characters; 1: no buckets)",
+        "training",
+        "[1, inf)",
+    )
     pad_to_multiple_of: int = option(
         8,
         "pad each batch only to its longest source and target, rounded up to "
@@ -293,7 +300,12 @@ def train(config, command=None):
         averaging = CheckpointAveraging(config.average_checkpoints)
     result = run.fit(
         translator,
-        run.batches(train_split, shuffle=True),
+        run.batches(
+            train_split,
+            shuffle=True,
+            lengths=[len(s) + len(t) for s, t in zip(*train_split)],
+            num_buckets=config.length_buckets,
+        ),
         validation_batches,
         monitor="val_loss" if has_validation else "loss",
         callbacks=() if averaging is None else (averaging,),

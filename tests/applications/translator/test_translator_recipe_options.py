@@ -154,6 +154,8 @@ def config(**kwargs):
         ({"activation_dropout": -0.5}, r"--activation-dropout"),
         ({"embeddings_initializer": "xavier"}, r"--embeddings-initializer"),
         ({"average_checkpoints": 0}, r"--average-checkpoints"),
+        ({"length_buckets": 0}, r"--length-buckets"),
+        ({"pad_to_multiple_of": -1}, r"--pad-to-multiple-of"),
         (
             {"architecture": "rnn_attention", "activation_dropout": 0.1},
             "option of the Transformer",
@@ -189,6 +191,7 @@ def test_train_with_the_recipe_options(tmp_path, capsys):
             "--label-smoothing", "0.1", "--attention-dropout", "0.05",
             "--activation-dropout", "0.1", "--embeddings-initializer", "normal",
             "--scale-embeddings", "--average-checkpoints", "2",
+            "--length-buckets", "2",
         ]
     )  # fmt: skip
     assert status == 0
