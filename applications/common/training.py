@@ -768,8 +768,12 @@ def task_tokenizers(task):
 
 
 def _vocabulary_line(name, tokenizer, config):
-    """`"source 1,229 tokens (asked 3,500: the training data have fewer)"`."""
+    """`"source 1,229 tokens (asked 3,500: the training data have fewer)"`;
+    with `config.preset` the count alone (a trained preset brings its
+    vocabulary, which no size was asked for)."""
     learned = tokenizer.vocabulary_size()
+    if getattr(config, "preset", None):
+        return f"{name + ' ' if name else ''}{learned:,} tokens"
     asked = getattr(
         config, f"{name}_vocabulary_size" if name else "vocabulary_size", None
     )
