@@ -131,6 +131,17 @@ def check_choice(value, name, choices, shown=None):
     return value
 
 
+def require_preprocessor(task, method, purpose="to tokenize strings"):
+    """Raises `ValueError` naming `method` when `task` has no preprocessor:
+    `"`translate()` needs a preprocessor to tokenize strings. Received a
+    Translator with preprocessor=None."`."""
+    if task.preprocessor is None:
+        raise ValueError(
+            f"`{method}()` needs a preprocessor {purpose}. Received a "
+            f"{type(task).__name__} with preprocessor=None."
+        )
+
+
 def check_backbone_sizes(**sizes):
     """Checks a backbone's sizes: each a positive integer.
 

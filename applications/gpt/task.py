@@ -9,7 +9,7 @@ import keras_hub
 import numpy as np
 from keras import ops
 
-from applications.common.checks import check_number
+from applications.common.checks import check_number, require_preprocessor
 from applications.common.decoding import mask_after_stop
 from applications.common.presets import PresetMixin
 from applications.common.texts import check_texts
@@ -346,8 +346,7 @@ class GPT(PresetMixin, keras_hub.models.CausalLM):
                 "Beam search cannot stream: its best sequence is known only at "
                 "the end. Compile with another sampler or call `generate()`."
             )
-        if self.preprocessor is None:
-            raise ValueError("`stream()` needs a preprocessor to tokenize the prompt.")
+        require_preprocessor(self, "stream", "to tokenize the prompt")
         if not isinstance(prompt, str):
             raise TypeError(
                 f"`stream()` takes one prompt, a string. Received: {type(prompt)}"
@@ -419,8 +418,7 @@ class GPT(PresetMixin, keras_hub.models.CausalLM):
             ValueError: without a preprocessor, for no text or a text too
                 long for the context.
         """
-        if self.preprocessor is None:
-            raise ValueError("`score()` needs a preprocessor to tokenize texts.")
+        require_preprocessor(self, "score")
         check_number(batch_size, "batch_size", "[1, inf)", integer=True)
         texts = check_texts([texts] if isinstance(texts, str) else texts)
         tokenizer = self.preprocessor.tokenizer
@@ -467,8 +465,7 @@ class GPT(PresetMixin, keras_hub.models.CausalLM):
             the tokens 0..t. Draw it with
             `keras_attention.visualization.plot_attention_heatmap`.
         """
-        if self.preprocessor is None:
-            raise ValueError("`self_attention()` needs a preprocessor.")
+        require_preprocessor(self, "self_attention")
         ids = self.preprocessor.tokenize_prompts(check_texts([text], allow_empty=True))[
             0
         ]

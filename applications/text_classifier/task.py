@@ -9,6 +9,7 @@ import keras
 import keras_hub
 
 from applications.bert.backbone import BertBackbone
+from applications.common.checks import require_preprocessor
 from applications.common.classification import ClassificationTaskMixin
 from applications.common.presets import (
     CONFIG_FILE,
@@ -204,11 +205,7 @@ class TextClassifier(
                 `on_overflow="error"` a text that is too long.
             TypeError: if a text is not a string, or `batch_size` no integer.
         """
-        if self.preprocessor is None:
-            raise ValueError(
-                "`classify()` needs a preprocessor to tokenize strings. "
-                "Received a TextClassifier with preprocessor=None."
-            )
+        require_preprocessor(self, "classify")
         single = isinstance(texts, str)
         texts = check_texts(texts)
         self.preprocessor.check_lengths(texts, on_overflow)

@@ -7,7 +7,7 @@ import keras
 import keras_hub
 from keras import ops
 
-from applications.common.checks import check_number
+from applications.common.checks import check_number, require_preprocessor
 from applications.common.decoding import mask_after_stop
 from applications.common.length_penalty import LengthPenaltyBeamSampler, choose_beams
 from applications.common.presets import PresetMixin
@@ -331,11 +331,7 @@ class Translator(PresetMixin, keras_hub.models.Seq2SeqLM):
             TypeError: for a text that is no string, or a number argument
                 that is no integer.
         """
-        if self.preprocessor is None:
-            raise ValueError(
-                "`translate()` needs a preprocessor to tokenize strings. "
-                "Received a Translator with preprocessor=None."
-            )
+        require_preprocessor(self, "translate")
         check_number(num_beams, "num_beams", "[1, inf)", integer=True)
         check_number(batch_size, "batch_size", "[1, inf)", integer=True)
         check_number(length_penalty, "length_penalty", "[0, inf)", optional=True)
@@ -392,11 +388,7 @@ class Translator(PresetMixin, keras_hub.models.Seq2SeqLM):
         >>> plot_attention_heatmap(attention["weights"],
         ...     attention["target_tokens"], attention["source_tokens"])
         """
-        if self.preprocessor is None:
-            raise ValueError(
-                "`cross_attention()` needs a preprocessor to tokenize strings. "
-                "Received a Translator with preprocessor=None."
-            )
+        require_preprocessor(self, "cross_attention")
         check_texts([source], name="source")
         if translation is None:
             translation = self.translate(source)

@@ -7,6 +7,7 @@ N patches, E `hidden_dim`, K classes.
 import keras
 import keras_hub
 
+from applications.common.checks import require_preprocessor
 from applications.common.classification import ClassificationTaskMixin
 from applications.common.presets import PresetMixin
 from applications.vision_transformer.backbone import VisionTransformerBackbone
@@ -120,11 +121,7 @@ class VisionTransformer(
             UserWarning: once, for integer images whose brightest pixel is
                 16 or below (they look like 0-16 gray levels).
         """
-        if self.preprocessor is None:
-            raise ValueError(
-                "`classify()` needs a preprocessor to check and rescale the "
-                "images. Received a VisionTransformer with preprocessor=None."
-            )
+        require_preprocessor(self, "classify", "to check and rescale the images")
         images = self.preprocessor.check_images(images)
         single = images.ndim == 3
         if single:
