@@ -17,6 +17,7 @@ from applications.bert.tokenizer import SPACE_PIECE, BertTokenizer
 from applications.bert.training import BertMaskedLMTrainingConfig
 from applications.bert.whole_word_masking import word_boundaries
 from applications.cli import main
+from applications.common.presets import PRESETS_DIR as PRESETS
 
 SUBJECTS = ("the cat", "the dog", "a bird", "my friend", "she", "we")
 VERBS = ("sat on", "ran to", "looked at", "walked past", "found")
@@ -231,6 +232,10 @@ def test_fill_mask_command_refuses_bad_texts(trained, capsys, arguments, message
     [
         ("no_such_preset", "Known built-in presets: "),
         ("gpt_tiny_shakespeare", "gpt_tiny_shakespeare"),
+        (
+            str(PRESETS / "gpt_tiny_shakespeare"),
+            "could not be loaded as a BertMaskedLM",
+        ),
     ],
 )
 def test_fill_mask_command_refuses_other_presets(capsys, preset, message):
