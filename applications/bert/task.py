@@ -13,7 +13,7 @@ from applications.bert.backbone import BertBackbone, bert_initializer
 from applications.bert.masked_lm_head import MaskedLMHead
 from applications.bert.preprocessor import BertMaskedLMPreprocessor
 from applications.bert.tokenizer import SPACE_PIECE
-from applications.common.checks import check_number
+from applications.common.checks import check_number, require_preprocessor
 from applications.common.presets import PresetMixin
 from applications.common.texts import check_texts
 from keras_attention.api_export import keras_attention_export
@@ -197,11 +197,7 @@ class BertMaskedLM(PresetMixin, keras_hub.models.MaskedLM):
             TypeError: for a text that is not a string or a `top_k` that is
                 not an integer.
         """
-        if self.preprocessor is None:
-            raise ValueError(
-                "`fill_mask()` needs a preprocessor to tokenize strings. "
-                "Received a BertMaskedLM with preprocessor=None."
-            )
+        require_preprocessor(self, "fill_mask")
         single = isinstance(texts, str)
         texts = check_texts(texts)
         tokenizer = self.preprocessor.tokenizer
