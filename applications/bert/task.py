@@ -13,7 +13,11 @@ from applications.bert.backbone import BertBackbone, bert_initializer
 from applications.bert.masked_lm_head import MaskedLMHead
 from applications.bert.preprocessor import BertMaskedLMPreprocessor
 from applications.bert.tokenizer import SPACE_PIECE
-from applications.common.checks import check_number, require_preprocessor
+from applications.common.checks import (
+    check_number,
+    check_tokenizer_fits_backbone,
+    require_preprocessor,
+)
 from applications.common.presets import PresetMixin
 from applications.common.texts import check_texts
 from keras_attention.api_export import keras_attention_export
@@ -305,13 +309,4 @@ def _check_preprocessor(backbone, preprocessor):
             f"{preprocessor.sequence_length}, max_sequence_length="
             f"{backbone.max_sequence_length}"
         )
-    try:
-        vocabulary_size = preprocessor.tokenizer.vocabulary_size()
-    except ValueError:  # no vocabulary yet: a preset loads it after the task
-        return
-    if vocabulary_size != backbone.vocabulary_size:
-        raise ValueError(
-            "The tokenizer's vocabulary must be the backbone's. Received: a "
-            f"tokenizer of {vocabulary_size} tokens for a backbone of "
-            f"vocabulary_size={backbone.vocabulary_size}"
-        )
+    check_tokenizer_fits_backbone(preprocessor.tokenizer, backbone)

@@ -142,6 +142,22 @@ def require_preprocessor(task, method, purpose="to tokenize strings"):
         )
 
 
+def check_tokenizer_fits_backbone(tokenizer, backbone):
+    """Raises `ValueError` when `tokenizer`'s vocabulary size is not
+    `backbone.vocabulary_size`; a tokenizer without a vocabulary yet (a
+    preset loads it after the task) passes."""
+    try:
+        vocabulary_size = tokenizer.vocabulary_size()
+    except ValueError:
+        return
+    if vocabulary_size != backbone.vocabulary_size:
+        raise ValueError(
+            "The preprocessor's tokenizer must have the backbone's vocabulary. "
+            f"Received: a tokenizer of {vocabulary_size} tokens, a backbone of "
+            f"vocabulary_size={backbone.vocabulary_size}"
+        )
+
+
 def check_backbone_sizes(**sizes):
     """Checks a backbone's sizes: each a positive integer.
 

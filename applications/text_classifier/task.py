@@ -9,7 +9,10 @@ import keras
 import keras_hub
 
 from applications.bert.backbone import BertBackbone
-from applications.common.checks import require_preprocessor
+from applications.common.checks import (
+    check_tokenizer_fits_backbone,
+    require_preprocessor,
+)
 from applications.common.classification import ClassificationTaskMixin
 from applications.common.presets import (
     CONFIG_FILE,
@@ -262,16 +265,7 @@ class BertTextClassifier(TextClassifier):
 
     def _check_preprocessor(self, backbone, preprocessor):
         super()._check_preprocessor(backbone, preprocessor)
-        try:
-            vocabulary_size = preprocessor.tokenizer.vocabulary_size()
-        except ValueError:  # no vocabulary yet: a preset loads it after the task
-            return
-        if vocabulary_size != backbone.vocabulary_size:
-            raise ValueError(
-                "The preprocessor's tokenizer must have the backbone's "
-                f"vocabulary. Received: a tokenizer of {vocabulary_size} tokens, "
-                f"a backbone of vocabulary_size={backbone.vocabulary_size}"
-            )
+        check_tokenizer_fits_backbone(preprocessor.tokenizer, backbone)
 
     def _backbone_features(self, outputs):
         return outputs["sequence_output"], outputs.get("pooled_output")
