@@ -11,6 +11,7 @@ number's `bounds` (e.g. `"[1, inf)"`) are checked as argparse parses it, so
 Imports no Keras: the hooks add these options before `--backend` is read.
 """
 
+import argparse
 import dataclasses
 import typing
 
@@ -63,6 +64,13 @@ def _argument(field, hints):
     if several:
         (kind,) = typing.get_args(kind)
     help_text = metadata["help"]
+    if kind is bool and field.default is True:
+        # `--name` / `--no-name`, e.g. `--bias` / `--no-bias`.
+        return {
+            "action": argparse.BooleanOptionalAction,
+            "default": True,
+            "help": help_text + " (default: on)",
+        }
     if kind is bool:
         return {"action": "store_true", "help": help_text}
     if field.default is not None:

@@ -57,6 +57,10 @@ def option(default, help, group=None, bounds=None, **command_line):
             group of options of which at most one is given; required if one
             of them says so).
 
+    A `bool` field is a switch on the command line: `--name` turns on one
+    that is off by default; one on by default gets `--name` / `--no-name`
+    (e.g. the GPT's `bias`: `--no-bias`).
+
     Returns:
         `dataclasses.field`.
     """

@@ -56,6 +56,12 @@ class GPTBackbone(LayoutMapMixin, PresetMixin, keras_hub.models.Backbone):
         normalize_first: pre-LN blocks and a final layer norm (GPT-2), or
             the post-LN blocks of GPT-1.
         layer_norm_epsilon: epsilon of the layer normalizations.
+        use_bias: True (default, GPT-2): biases in the attention
+            projections and feed-forward layers and a beta in every layer
+            norm. False: none of them (the layer norms, the final one
+            included, keep their gain), as nanoGPT's `bias=False`
+            (`GPTConfig`): fewer weights and no bias adds; shapes are
+            unchanged.
         dtype: dtype policy of the weights and computations.
         **kwargs: forwarded to `keras_hub.models.Backbone` (e.g. `name`).
 
@@ -68,8 +74,8 @@ class GPTBackbone(LayoutMapMixin, PresetMixin, keras_hub.models.Backbone):
 
     Raises:
         ValueError: for a size that is not a positive integer, `num_heads`
-            not dividing `hidden_dim`, an unknown `position` or a `dropout`
-            outside [0, 1).
+            not dividing `hidden_dim`, an unknown `position`, a `dropout`
+            outside [0, 1) or a `use_bias` that is not a bool.
 
     Example:
     >>> backbone = GPTBackbone(vocabulary_size=300, num_layers=2, num_heads=2,
@@ -91,6 +97,7 @@ class GPTBackbone(LayoutMapMixin, PresetMixin, keras_hub.models.Backbone):
         position="learned",
         normalize_first=True,
         layer_norm_epsilon=1e-5,
+        use_bias=True,
         dtype=None,
         **kwargs,
     ):
@@ -105,6 +112,7 @@ class GPTBackbone(LayoutMapMixin, PresetMixin, keras_hub.models.Backbone):
             "position": position,
             "normalize_first": normalize_first,
             "layer_norm_epsilon": layer_norm_epsilon,
+            "use_bias": use_bias,
         }
         _check_config(config)
 
@@ -141,6 +149,7 @@ class GPTBackbone(LayoutMapMixin, PresetMixin, keras_hub.models.Backbone):
                 normalize_first=normalize_first,
                 kernel_initializer=initializer,
                 use_rotary_embedding=position == "rotary",
+                use_bias=use_bias,
                 dtype=dtype,
                 name=f"transformer_decoder_block_{i}",
             )
@@ -149,7 +158,10 @@ class GPTBackbone(LayoutMapMixin, PresetMixin, keras_hub.models.Backbone):
         self.layer_norm = None
         if normalize_first:
             self.layer_norm = keras.layers.LayerNormalization(
-                epsilon=layer_norm_epsilon, dtype=dtype, name="final_layer_norm"
+                epsilon=layer_norm_epsilon,
+                center=use_bias,
+                dtype=dtype,
+                name="final_layer_norm",
             )
 
         # === Functional model ===
@@ -259,6 +271,11 @@ def _check_config(config):
     if not 0.0 <= config["dropout"] < 1.0:
         raise ValueError(
             f"`dropout` must be in [0, 1). Received: dropout={config['dropout']!r}"
+        )
+    if not isinstance(config["use_bias"], bool):
+        raise ValueError(
+            "`use_bias` must be True or False. "
+            f"Received: use_bias={config['use_bias']!r}"
         )
 
 

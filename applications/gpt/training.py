@@ -124,6 +124,12 @@ class GPTTrainingConfig(TransformerTrainingConfig):
     position: str = option(
         "learned", "position encoding", "model", choices=("learned", "rotary")
     )
+    bias: bool = option(
+        True,
+        "biases in the attention and feed-forward layers and a beta in the "
+        "layer norms, as GPT-2; --no-bias: none (nanoGPT's bias=False)",
+        "model",
+    )
     learning_rate: float = option(
         1e-3, "the peak learning rate", "training", "(0, inf)"
     )
@@ -285,6 +291,7 @@ def build_gpt(config, texts):
         max_sequence_length=config.sequence_length,
         dropout=config.dropout,
         position=config.position,
+        use_bias=config.bias,
     )
     preprocessor = GPTPreprocessor(tokenizer, sequence_length=config.sequence_length)
     return GPT(backbone, preprocessor)

@@ -40,6 +40,13 @@ class TransformerBlockBase(checks.AcceptsNestedLists, keras.layers.Layer):
         activation_dropout: dropout rate of the feed-forward hidden layer's
             activations (fairseq's `activation_dropout`), in [0, 1);
             default 0 (none, as before this argument existed).
+        use_bias: whether the attention projections and feed-forward
+            Dense layers have biases and the layer normalizations a beta
+            (center). False: no biases and layer norms with a gain (gamma)
+            only, as nanoGPT's `bias=False` (its `GPTConfig`, "a bit better
+            and faster"); GPT-2 and the paper have biases. Input and
+            output shapes are unchanged. Default True (the layout of
+            blocks made before this argument existed).
         **kwargs: forwarded to `keras.layers.Layer`.
 
     Raises:
@@ -60,6 +67,7 @@ class TransformerBlockBase(checks.AcceptsNestedLists, keras.layers.Layer):
         use_rotary_embedding=False,
         attention_dropout=None,
         activation_dropout=0.0,
+        use_bias=True,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -88,6 +96,7 @@ class TransformerBlockBase(checks.AcceptsNestedLists, keras.layers.Layer):
             else checks.rate("attention_dropout", attention_dropout)
         )
         self.activation_dropout = checks.rate("activation_dropout", activation_dropout)
+        self.use_bias = checks.boolean("use_bias", use_bias)
         self.supports_masking = True
 
     def _check_rank(self, shape, name):
@@ -140,6 +149,7 @@ class TransformerBlockBase(checks.AcceptsNestedLists, keras.layers.Layer):
                 else self.attention_dropout
             ),
             use_rotary_embedding=rotary,
+            use_bias=self.use_bias,
             dtype=self.dtype_policy,
             name=name,
             **self._initializers(),
@@ -149,7 +159,10 @@ class TransformerBlockBase(checks.AcceptsNestedLists, keras.layers.Layer):
 
     def _build_norm(self, name, shape):
         norm = keras.layers.LayerNormalization(
-            epsilon=self.layer_norm_epsilon, dtype=self.dtype_policy, name=name
+            epsilon=self.layer_norm_epsilon,
+            center=self.use_bias,
+            dtype=self.dtype_policy,
+            name=name,
         )
         norm.build(shape)
         return norm
@@ -159,6 +172,7 @@ class TransformerBlockBase(checks.AcceptsNestedLists, keras.layers.Layer):
         self.feedforward_intermediate_dense = keras.layers.Dense(
             self.intermediate_dim,
             activation=self.activation,
+            use_bias=self.use_bias,
             dtype=self.dtype_policy,
             name="feedforward_intermediate_dense",
             **self._initializers(),
@@ -166,6 +180,7 @@ class TransformerBlockBase(checks.AcceptsNestedLists, keras.layers.Layer):
         self.feedforward_intermediate_dense.build(inputs_shape)
         self.feedforward_output_dense = keras.layers.Dense(
             width,
+            use_bias=self.use_bias,
             dtype=self.dtype_policy,
             name="feedforward_output_dense",
             **self._initializers(),
@@ -231,6 +246,7 @@ class TransformerBlockBase(checks.AcceptsNestedLists, keras.layers.Layer):
                 "use_rotary_embedding": self.use_rotary_embedding,
                 "attention_dropout": self.attention_dropout,
                 "activation_dropout": self.activation_dropout,
+                "use_bias": self.use_bias,
             }
         )
         return config

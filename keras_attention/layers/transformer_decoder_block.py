@@ -45,6 +45,13 @@ class TransformerDecoderBlock(TransformerBlockBase):
             (None: "glorot_uniform").
         bias_initializer: initializer of the dense biases (None:
             "zeros").
+        use_bias: True (default): biases in the attention projections and
+            feed-forward layers, and a beta in the layer norms (GPT-2, the
+            paper). False: none of them, the layer norms keeping their gain,
+            as nanoGPT's `bias=False` (`GPTConfig`); shapes are unchanged.
+            See `TransformerBlockBase` for the other arguments
+            (`use_rotary_embedding`, `attention_dropout`,
+            `activation_dropout`).
         **kwargs: forwarded to `keras.layers.Layer`.
 
     Call arguments:

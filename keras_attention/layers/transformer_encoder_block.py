@@ -23,8 +23,9 @@ class TransformerEncoderBlock(TransformerBlockBase):
 
     Args:
         num_heads, intermediate_dim, dropout, activation, layer_norm_epsilon,
-        normalize_first, kernel_initializer, bias_initializer: see
-        `TransformerDecoderBlock`; the same for both blocks.
+        normalize_first, kernel_initializer, bias_initializer, use_bias: see
+        `TransformerDecoderBlock`; the same for both blocks (`use_bias=False`:
+        no biases and no layer-norm beta, as nanoGPT's `bias=False`).
         **kwargs: forwarded to `keras.layers.Layer`.
 
     Call arguments:

@@ -83,6 +83,38 @@ def test_options_are_generated_typed_with_defaults_and_map_back():
     assert "--flag" in help_text and "(default: False)" not in help_text
 
 
+@training_config()
+class OnByDefaultConfig(TrainingConfig):
+    """A config with a boolean option that is on by default."""
+
+    bias: bool = option(True, "biases", "model")
+
+
+def test_a_boolean_on_by_default_has_a_no_flag():
+    parser = argparse.ArgumentParser()
+    add_config_arguments(parser, OnByDefaultConfig)
+    for argv, expected in ([], True), (["--bias"], True), (["--no-bias"], False):
+        args = parser.parse_args(["--output", "out", *argv])
+        assert config_from_arguments(OnByDefaultConfig, args).bias is expected
+    assert "--bias, --no-bias" in parser.format_help()
+
+
+def test_the_gpt_recipe_passes_no_bias_to_its_backbone():
+    from applications.gpt.training import GPTTrainingConfig, build_gpt
+
+    parser = argparse.ArgumentParser()
+    add_config_arguments(parser, GPTTrainingConfig)
+    args = parser.parse_args(["--output", "out", "--data", "x.txt", "--no-bias"])
+    config = config_from_arguments(GPTTrainingConfig, args)
+    assert config.bias is False
+    config = dataclasses.replace(
+        config, num_layers=1, num_heads=2, hidden_dim=8, intermediate_dim=16,
+        sequence_length=8, vocabulary_size=300,
+    )  # fmt: skip
+    gpt = build_gpt(config, ["To be, or not to be: that is the question."])
+    assert gpt.backbone.use_bias is False
+
+
 def test_required_and_choice_options_are_enforced_by_the_parser(capsys):
     parser = _parser()
     with pytest.raises(SystemExit):

@@ -74,6 +74,7 @@ def test_attention_rows_are_causal_distributions(any_gpt):
         ({"position": "sinusoidal"}, "`position` must be one of"),
         ({"dropout": 1.0}, "`dropout` must be in"),
         ({"num_layers": 0}, "`num_layers` must be a positive integer"),
+        ({"use_bias": "no"}, "`use_bias` must be True or False"),
     ],
 )
 def test_bad_configs_are_refused(overrides, message):
@@ -85,6 +86,14 @@ def test_bad_configs_are_refused(overrides, message):
 @pytest.mark.parametrize("position", ["learned", "rotary"])
 def test_direct_decoding_step_equals_the_layers(position, normalize_first):
     gpt = build_gpt(position=position, normalize_first=normalize_first)
+    _check_direct_decoding_step(gpt)
+
+
+def test_direct_decoding_step_without_bias_equals_the_layers():
+    _check_direct_decoding_step(build_gpt(use_bias=False, num_layers=1))
+
+
+def _check_direct_decoding_step(gpt):
     ids = np.random.default_rng(1).integers(0, 200, size=(3, 9)).astype("int32")
     cache = gpt.backbone.initial_cache(3, 12)
     _, _, cache = gpt.call_with_cache(ids[:, :5], cache, 0)
@@ -111,3 +120,40 @@ def test_direct_decoding_step_equals_the_layers(position, normalize_first):
         keras.ops.convert_to_numpy(reference_cache).transpose(0, 1, 2, 4, 3, 5),
         atol=1e-5,
     )
+
+
+def test_backbone_without_bias_has_no_biases_nor_betas_and_round_trips(tmp_path):
+    gpt = build_gpt(use_bias=False, num_layers=1, sequence_length=8)
+    backbone = gpt.backbone
+    names = [w.path.split("/")[-1] for w in backbone.weights]
+    assert "bias" not in names and "beta" not in names
+    vocabulary, n, e, f, t = backbone.vocabulary_size, 1, 16, 32, 8
+    # Tokens + positions, per block 4 E^2 attention + 2 E F feed-forward
+    # + 2 E gains, and the final layer norm's gain.
+    per_block = 4 * e**2 + 2 * e * f + 2 * e
+    assert backbone.count_params() == vocabulary * e + t * e + n * per_block + e
+
+    config = backbone.get_config()
+    assert config["use_bias"] is False
+    rebuilt = GPTBackbone.from_config(config)
+    assert rebuilt.count_params() == backbone.count_params()
+
+    gpt.save_to_preset(tmp_path / "preset")
+    loaded = type(gpt).from_preset(tmp_path / "preset")
+    assert loaded.backbone.use_bias is False
+    ids = np.random.default_rng(1).integers(0, vocabulary, size=(1, 6))
+    np.testing.assert_allclose(
+        _full_logits(loaded, ids.astype("int32")),
+        _full_logits(gpt, ids.astype("int32")),
+        atol=1e-5,
+    )
+
+
+def test_backbone_config_without_use_bias_keeps_the_biases():
+    backbone = build_gpt().backbone
+    config = backbone.get_config()
+    assert config["use_bias"] is True
+    del config["use_bias"]  # saved before the option existed
+    old = GPTBackbone.from_config(config)
+    assert [w.path for w in old.weights] == [w.path for w in backbone.weights]
+    assert "final_layer_norm/beta" in [w.path for w in old.weights]

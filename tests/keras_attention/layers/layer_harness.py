@@ -183,6 +183,7 @@ LAYER_CASES = [
             "bias_initializer": _CONSTANT,
             "attention_dropout": 0.0,
             "activation_dropout": 0.3,
+            "use_bias": False,
         },
     ),
 ]

@@ -284,3 +284,117 @@ def test_activation_dropout_drops_the_feedforward_hidden_layer_in_training(
 def test_dropout_rates_outside_zero_one_are_refused(bad):
     with pytest.raises(ValueError, match=r"must be in \[0, 1\)"):
         layers.TransformerEncoderBlock(2, 16, **bad)
+
+
+def _layer_norm(x, gamma, epsilon=1e-5):
+    """Layer norm without beta (`center=False`), in float64."""
+    mean = x.mean(axis=-1, keepdims=True)
+    variance = x.var(axis=-1, keepdims=True)
+    return (x - mean) / np.sqrt(variance + epsilon) * gamma
+
+
+def _numpy_block_without_bias(block, x, normalize_first, encoder=None):
+    """A `use_bias=False` block's math on its weights: causal self-attention
+    for a decoder (then cross-attention over `encoder`), a ReLU feed-forward,
+    each as x + f(LN(x)) (pre-LN) or LN(x + f(x)) (post-LN); no biases."""
+    x = np.asarray(x, "float64")
+    heads = block.num_heads
+
+    def attention(layer, mask, source=None):
+        kernels = [to_numpy(w) for w in layer.weights]
+        assert len(kernels) == 4  # Wq, Wk, Wv, Wo: no biases
+        wq, wk, wv, wo = kernels
+        zeros = [np.zeros(w.shape[1:]) for w in (wq, wk, wv)] + [np.zeros(wo.shape[-1])]
+        weights = [wq, zeros[0], wk, zeros[1], wv, zeros[2], wo, zeros[3]]
+
+        def attend(y):
+            value = y if source is None else np.asarray(source, "float64")
+            out, _ = references.multi_head_attention(
+                y, value, weights, heads, heads, mask=mask
+            )
+            return out
+
+        return attend
+
+    def residual(x, f, norm):
+        gamma = to_numpy(norm.gamma)
+        if normalize_first:
+            return x + f(_layer_norm(x, gamma))
+        return _layer_norm(x + f(x), gamma)
+
+    length = x.shape[1]
+    is_decoder = isinstance(block, layers.TransformerDecoderBlock)
+    causal = np.tril(np.ones((length, length), bool))[None] if is_decoder else None
+    x = residual(
+        x, attention(block.self_attention, causal), block.self_attention_layer_norm
+    )
+    if encoder is not None:
+        x = residual(
+            x,
+            attention(block.cross_attention, None, source=encoder),
+            block.cross_attention_layer_norm,
+        )
+    w1 = to_numpy(block.feedforward_intermediate_dense.kernel)
+    w2 = to_numpy(block.feedforward_output_dense.kernel)
+    return residual(
+        x, lambda y: np.maximum(y @ w1, 0.0) @ w2, block.feedforward_layer_norm
+    )
+
+
+@pytest.mark.parametrize("normalize_first", [False, True])
+def test_encoder_block_without_bias_equals_numpy_and_has_no_bias(normalize_first):
+    width, hidden = 8, 16
+    x = random_floats(2, 5, width, seed=11)
+    block = layers.TransformerEncoderBlock(
+        2, hidden, normalize_first=normalize_first, use_bias=False
+    )
+    output = to_numpy(block(x))
+    names = [w.path.split("/")[-1] for w in block.weights]
+    assert "bias" not in names and "beta" not in names
+    assert names.count("gamma") == 2 and len(names) == 8  # 4 + 2 kernels + 2
+    # 4 attention projections E x E, two feed-forward kernels, two gains.
+    assert block.count_params() == 4 * width**2 + 2 * width * hidden + 2 * width
+    expected = _numpy_block_without_bias(block, x, normalize_first)
+    np.testing.assert_allclose(output, expected, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("normalize_first", [False, True])
+def test_decoder_block_without_bias_equals_numpy_and_has_no_bias(normalize_first):
+    width, hidden = 8, 16
+    target = random_floats(2, 4, width, seed=12)
+    source = random_floats(2, 3, width, seed=13)
+    block = layers.TransformerDecoderBlock(
+        2, hidden, normalize_first=normalize_first, use_bias=False
+    )
+    output = to_numpy(block(target, encoder_sequence=source))
+    names = [w.path.split("/")[-1] for w in block.weights]
+    assert "bias" not in names and "beta" not in names
+    assert block.count_params() == 8 * width**2 + 2 * width * hidden + 3 * width
+    expected = _numpy_block_without_bias(block, target, normalize_first, source)
+    np.testing.assert_allclose(output, expected, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    "block_class", [layers.TransformerEncoderBlock, layers.TransformerDecoderBlock]
+)
+def test_use_bias_is_saved_and_old_configs_keep_their_biases(block_class):
+    x = random_floats(1, 3, 8, seed=14)
+    default = block_class(2, 16)
+    default(x)
+    config = default.get_config()
+    assert config["use_bias"] is True
+    del config["use_bias"]  # a config saved before the argument existed
+    old = block_class.from_config(config)
+    old(x)
+    assert [w.path for w in old.weights] == [w.path for w in default.weights]
+    width, hidden = 8, 16
+    # Attention 4 (E^2 + E), feed-forward (E F + F) + (F E + E), 2 x 2 E norms.
+    assert old.count_params() == (
+        4 * (width**2 + width) + 2 * width * hidden + hidden + width + 4 * width
+    )
+    no_bias = block_class.from_config({**config, "use_bias": False})
+    assert no_bias.get_config()["use_bias"] is False
+    no_bias(x)
+    assert len(no_bias.weights) < len(old.weights)
+    with pytest.raises((TypeError, ValueError), match="use_bias"):
+        block_class(2, 16, use_bias="no")
