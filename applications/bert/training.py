@@ -25,14 +25,15 @@ import numpy as np
 from applications.common import training
 from applications.common.config import (
     TransformerTrainingConfig,
+    data_dir_option,
     given_split_option,
     option,
     parse_text_columns,
     text_columns_option,
+    text_dataset_option,
     training_config,
 )
 from applications.common.sentence_piece import MODEL_TYPES
-from applications.data.language_modeling import DATASETS
 
 
 @training_config(
@@ -64,21 +65,9 @@ class BertMaskedLMTrainingConfig(TransformerTrainingConfig):
     )
     validation_data: str | None = given_split_option("validation")
     test_data: str | None = given_split_option("test")
-    dataset: str | None = option(
-        None,
-        "a known text: tiny_shakespeare, tang_poems (Complete Tang Poems)",
-        "data",
-        exclusive="source",
-        required=True,
-        choices=tuple(DATASETS),
-    )
+    dataset: str | None = text_dataset_option()
     text_columns: str | None = text_columns_option()
-    data_dir: str | None = option(
-        None,
-        "directory of the --dataset's file (default: ../shared/data/"
-        "language_modeling if present, else download)",
-        "data",
-    )
+    data_dir: str | None = data_dir_option()
     tokenizer: str = option(
         "bpe",
         "SentencePiece vocabulary with byte fallback: learned subwords (bpe, "

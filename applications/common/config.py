@@ -101,6 +101,31 @@ def text_columns_option():
     )
 
 
+def text_dataset_option():
+    """The `dataset` field of a language-model config: a known text of
+    `applications.data.language_modeling.DATASETS`, else `data`."""
+    from applications.data.language_modeling import DATASETS
+
+    return option(
+        None,
+        "a known text: tiny_shakespeare, tang_poems (Complete Tang Poems)",
+        "data",
+        exclusive="source",
+        required=True,
+        choices=tuple(DATASETS),
+    )
+
+
+def data_dir_option():
+    """The `data_dir` field: where a `dataset` option's file is."""
+    return option(
+        None,
+        "directory of the --dataset's file (default: ../shared/data/"
+        "language_modeling if present, else download)",
+        "data",
+    )
+
+
 def parse_text_columns(text_columns):
     """`text_columns` (`"0,2"`) as a list of ints, or None when unset.
 

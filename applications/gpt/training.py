@@ -18,14 +18,15 @@ import math
 from applications.common import training
 from applications.common.config import (
     TransformerTrainingConfig,
+    data_dir_option,
     given_split_option,
     option,
     parse_text_columns,
     text_columns_option,
+    text_dataset_option,
     training_config,
 )
 from applications.common.sentence_piece import MODEL_TYPES
-from applications.data.language_modeling import DATASETS
 
 #: Tokens of generated text kept in the record, from an empty prompt.
 SAMPLE_LENGTH = 200
@@ -82,21 +83,9 @@ class GPTTrainingConfig(TransformerTrainingConfig):
     )
     validation_data: str | None = given_split_option("validation")
     test_data: str | None = given_split_option("test")
-    dataset: str | None = option(
-        None,
-        "a known text: tiny_shakespeare, tang_poems (Complete Tang Poems)",
-        "data",
-        exclusive="source",
-        required=True,
-        choices=tuple(DATASETS),
-    )
+    dataset: str | None = text_dataset_option()
     text_columns: str | None = text_columns_option()
-    data_dir: str | None = option(
-        None,
-        "directory of the --dataset's file (default: ../shared/data/"
-        "language_modeling if present, else download)",
-        "data",
-    )
+    data_dir: str | None = data_dir_option()
     tokenizer: str = option(
         "char",
         "SentencePiece vocabulary with byte fallback: one token per character, "
