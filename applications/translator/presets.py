@@ -5,10 +5,14 @@ backbone_presets = {
         "metadata": {
             "description": (
                 "English to Chinese Transformer (2+2 pre-LN layers, d_model "
-                "128), trained on Tatoeba eng-cmn (29k pairs)."
+                "128; SentencePiece BPE source, character target), trained "
+                "on Tatoeba eng-cmn (29k pairs)."
             ),
-            "params": 1_429_504,
-            "result": "BLEU 21.37, chrF 19.0 (held-out, tok zh)",
+            "params": 1_944_832,
+            "result": (
+                "BLEU 29.52, chrF 25.59 (held-out, tok zh, greedy); BLEU "
+                "30.56, chrF 26.4 (4 beams, length penalty 1)"
+            ),
             "task": "Translator",
             "path": "translator",
         },

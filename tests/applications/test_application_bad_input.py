@@ -54,7 +54,7 @@ TRANSLATOR = "translator_tiny_en_zh"  # 32 positions
 RNN = "translator_rnn_tiny_en_zh"  # 32 positions
 VIT = "vit_tiny_digits"  # 8x8 gray images
 LONG_TEXT = " ".join(["a gorgeous witty film"] * 30)  # 120 words
-PREFIX_40 = " ".join(["我"] * 40)  # 40 target tokens
+PREFIX_40 = "我" * 40  # 40 target tokens (characters or WordPiece pieces)
 REVIEWS = ["a warm clever film", "dull and far too long"] * 4
 
 
@@ -637,7 +637,7 @@ PRESETS = [
               latin1_token("assets/tokenizer/vocabulary.txt"))),
     Case("Latin-1 target vocabulary", ValueError,
          r"'.*assets/target_tokenizer/vocabulary.txt' is not UTF-8 text",
-         load(Translator, TRANSLATOR,
+         load(Translator, RNN,  # a WordPiece preset: vocabulary.txt files
               latin1_token("assets/target_tokenizer/vocabulary.txt"))),
     Case("Latin-1 vocabulary, manifest kept", ValueError,
          r"'.*assets/tokenizer/vocabulary.txt' has \d+ bytes: metadata.json of "

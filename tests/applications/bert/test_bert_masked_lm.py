@@ -326,7 +326,7 @@ def test_task_refuses_a_mismatched_preprocessor(tokenizer):
     with pytest.raises(ValueError, match="must not exceed the backbone's"):
         BertMaskedLM(backbone, long)
     other = BertBackbone(tokenizer.vocabulary_size() + 1, 1, 2, 16, 32, 12)
-    with pytest.raises(ValueError, match="tokenizer must have the backbone's vocabulary"):
+    with pytest.raises(ValueError, match="must have the backbone's vocabulary"):
         BertMaskedLM(other, long)
 
 
