@@ -34,12 +34,12 @@ test: setup
 
 test-%: setup
 	@echo "=== KERAS_BACKEND=$*"
-	@KERAS_BACKEND=$* $(PY) -m pytest -q -p no:cacheprovider
+	@KERAS_BACKEND=$* $(PY) -m pytest -q -p no:cacheprovider --durations=25
 
 test-distributed: setup
 	@echo "=== KERAS_BACKEND=jax on 8 simulated devices"
 	@XLA_FLAGS=--xla_force_host_platform_device_count=8 KERAS_BACKEND=jax \
-		$(PY) -m pytest -q -p no:cacheprovider tests/distributed
+		$(PY) -m pytest -q -p no:cacheprovider --durations=25 tests/distributed
 
 lint: setup
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
