@@ -718,6 +718,12 @@ class PresetMixin:
             loaded = super().from_preset(resolved, **kwargs)
         except (TypeError, ValueError, KeyError, AttributeError) as error:
             raise _preset_error(error, resolved, cls) from error
+        except FileNotFoundError as error:
+            if is_remote_handle(resolved) or preset_has_weights(resolved):
+                raise
+            raise ValueError(
+                _architecture_only_message(preset, resolved, cls, error)
+            ) from error
         if is_model and kwargs["load_weights"] and not is_remote_handle(resolved):
             _check_task_weights_loaded(loaded, resolved, kwargs)
         return loaded
@@ -829,6 +835,26 @@ def _preset_error(error, preset, cls):
     )
     wrapped.names_preset = True
     return wrapped
+
+
+def _architecture_only_message(preset, resolved, cls, error):
+    """Why an architecture preset (a backbone config, random weights, no
+    tokenizer) cannot build `cls`, and what to load instead."""
+    backbone_cls, _ = preset_config(resolved)
+    backbone = backbone_cls.__name__ if backbone_cls else "its backbone class"
+    trained = sorted(
+        name
+        for name in builtin_presets(cls)
+        if preset_has_weights(name) and builtin_preset_directory(name).is_dir()
+    )
+    return (
+        f"Preset {str(preset)!r} is an architecture preset: a backbone config "
+        f"with random weights and no tokenizer ({str(error).rstrip('.')}), so it "
+        f"cannot build a {cls.__name__}. Expected a trained preset"
+        + (f" (e.g. {', '.join(map(repr, trained))})" if trained else "")
+        + "; build the bare architecture with "
+        f"`{backbone}.from_preset({str(preset)!r})`, or train one on your data."
+    )
 
 
 def _check_task_weights_loaded(task, directory, kwargs):

@@ -344,3 +344,33 @@ def test_saves_killed_at_random_moments_leave_a_whole_preset(tmp_path):
         _kill(process)
         outputs = vit_outputs(preset)  # loads: every file checked
         assert any(np.array_equal(outputs, c) for c in candidates)
+
+
+@pytest.mark.parametrize(
+    "task_name, preset, backbone, trained",
+    [
+        ("BertMaskedLM", "bert_base_uncased", "BertBackbone", None),
+        ("GPT", "gpt2_small", "GPTBackbone", "gpt_tiny_shakespeare"),
+        (
+            "Translator",
+            "transformer_base",
+            "TranslatorBackbone",
+            "translator_tiny_en_zh",
+        ),
+    ],
+)
+def test_an_architecture_preset_given_to_a_task_says_so(
+    task_name, preset, backbone, trained
+):
+    # An architecture preset is a backbone config with random weights and
+    # no tokenizer; keras-hub's own error names only the missing file.
+    import applications
+
+    task_cls = getattr(applications, task_name)
+    with pytest.raises(ValueError, match="is an architecture preset") as error:
+        task_cls.from_preset(preset)
+    message = str(error.value)
+    assert "tokenizer.json" in message
+    assert f"`{backbone}.from_preset('{preset}')`" in message
+    if trained:
+        assert repr(trained) in message
