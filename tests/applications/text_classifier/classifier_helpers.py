@@ -19,6 +19,20 @@ LABELS = ["positive", "negative", "positive", "negative", "positive", "negative"
 LABEL_NAMES = ["negative", "positive"]
 LABEL_IDS = [LABEL_NAMES.index(label) for label in LABELS]
 
+# The smallest model the `train classifier` options build: fast to train.
+TINY_MODEL = [
+    "--num-layers", "1", "--num-heads", "2", "--hidden-dim", "8",
+    "--intermediate-dim", "8", "--sequence-length", "10",
+    "--vocabulary-type", "word", "--vocabulary-size", "40",
+]  # fmt: skip
+# More labeled texts, for held-out splits of a few examples.
+EXTRA = [
+    ("positive", "Lovely and moving."),
+    ("negative", "Tedious and flat."),
+    ("positive", "A joy to watch."),
+    ("negative", "I want my money back."),
+]
+
 SMALL = dict(num_layers=1, num_heads=2, hidden_dim=8, intermediate_dim=16)
 
 

@@ -3,41 +3,21 @@
 import json
 
 import pytest
-from classifier_helpers import LABELS, TEXTS
+from classifier_helpers import LABELS, TEXTS, TINY_MODEL
 
 from applications.cli import main
 
-# The smallest model the options build: fast to train in a test.
-TINY_MODEL = [
-    "--num-layers", "1", "--num-heads", "2", "--hidden-dim", "8",
-    "--intermediate-dim", "8", "--sequence-length", "10",
-    "--vocabulary-type", "word", "--vocabulary-size", "40",
-]  # fmt: skip
 
-
-def test_train_then_classify(tmp_path, capsys):
-    data = tmp_path / "train.tsv"
-    lines = [f"{label}\t{text}" for label, text in zip(LABELS, TEXTS)]
-    data.write_text("label\ttext\n" + "\n".join(lines * 3) + "\n", encoding="utf-8")
-    output = tmp_path / "my_classifier"
-    status = main(
-        [
-            "train", "classifier", "--data", str(data), "--output", str(output),
-            "--epochs", "1", "--steps-per-epoch", "1", "--batch-size", "4",
-            *TINY_MODEL,
-            "--validation-fraction", "0.2", "--test-fraction", "0.2",
-            "--checkpoint", str(tmp_path / "best.weights.h5"), "--verbose", "0",
-        ]
-    )  # fmt: skip
-    assert status == 0
+def test_train_then_classify(trained_by_cli, tmp_path, capsys):
+    _, output, out = trained_by_cli
     metadata = json.loads((output / "metadata.json").read_text())
     assert metadata["training_command"].startswith("keras-attention train classifier")
-    assert metadata["split_sizes"] == {"train": 10, "validation": 4, "test": 4}
+    assert metadata["split_sizes"] == {"train": 12, "validation": 4, "test": 4}
     assert metadata["label_names"] == ["negative", "positive"]
-    assert metadata["training_data"].endswith("(18 labeled texts)")
+    assert metadata["training_data"].endswith("(20 labeled texts)")  # not the header
     assert 0.0 <= metadata["held_out_accuracy"] <= 1.0
     assert metadata["epochs_run"] == 1 and metadata["task"] == "TextClassifier"
-    assert "Wrote preset" in capsys.readouterr().out
+    assert "Wrote preset" in out
 
     texts_file = tmp_path / "texts.txt"
     texts_file.write_text("boring and long\n\nwarm and witty\n", encoding="utf-8")

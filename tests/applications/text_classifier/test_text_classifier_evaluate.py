@@ -3,69 +3,28 @@ same examples, the library's numbers, and unknown labels refused."""
 
 import json
 
-from classifier_helpers import LABELS, TEXTS
+from classifier_helpers import EXTRA
 
 from applications.cli import main
 from applications.common.classification_metrics import evaluate_classifier
 from applications.data.splits import split_arrays
 from applications.data.text_classification import encode_labels, load_labeled_tsv
 
-TINY_MODEL = [
-    "--num-layers", "1", "--num-heads", "2", "--hidden-dim", "8",
-    "--intermediate-dim", "8", "--sequence-length", "10",
-    "--vocabulary-type", "word", "--vocabulary-size", "40",
-]  # fmt: skip
-EXTRA = [
-    ("positive", "Lovely and moving."),
-    ("negative", "Tedious and flat."),
-    ("positive", "A joy to watch."),
-    ("negative", "I want my money back."),
-]
-
 
 def _json_line(out):
     return json.loads(out.strip().splitlines()[-1])
 
 
-def test_evaluate_gives_the_training_records_held_out_accuracy(tmp_path, capsys):
-    data = tmp_path / "train.tsv"
-    rows = [*zip(LABELS, TEXTS), *EXTRA] * 2
-    data.write_text("".join(f"{lb}\t{text}\n" for lb, text in rows), encoding="utf-8")
-    output = tmp_path / "preset"
-    assert (
-        main(
-            [
-                "train",
-                "classifier",
-                "--data",
-                str(data),
-                "--output",
-                str(output),
-                "--epochs",
-                "1",
-                "--steps-per-epoch",
-                "2",
-                "--batch-size",
-                "4",
-                *TINY_MODEL,
-                "--validation-fraction",
-                "0.1",
-                "--test-fraction",
-                "0.3",
-                "--checkpoint",
-                str(tmp_path / "best.weights.h5"),
-                "--verbose",
-                "0",
-            ]
-        )  # fmt: skip
-        == 0
-    )
+def test_evaluate_gives_the_training_records_held_out_accuracy(
+    trained_by_cli, tmp_path, capsys
+):
+    data, output, _ = trained_by_cli
     metadata = json.loads((output / "metadata.json").read_text())
     # The test split `train classifier` held out (same seed and fractions).
     texts, labels = load_labeled_tsv(data, text_column=1)
     ids, names = encode_labels(labels)
     _, _, (test_texts, test_ids) = split_arrays(
-        texts, ids, validation_fraction=0.1, test_fraction=0.3, seed=1337
+        texts, ids, validation_fraction=0.2, test_fraction=0.2, seed=1337
     )
     test_file = tmp_path / "test.tsv"
     test_file.write_text(
