@@ -202,9 +202,6 @@ def train(config, command=None):
             test_masked_accuracy=round(float(accuracy), 4),
             result=_result_line("test", loss, accuracy),
         )
-    metrics["history"] = {
-        key: [round(float(v), 4) for v in values] for key, values in history.items()
-    }
     return run.finish(
         masked_lm,
         splits,

@@ -721,6 +721,11 @@ class TrainingRun:
             params=task.count_params(),
             **({"training_devices": self._devices} if self._devices else {}),
             **fields,
+            # Per-epoch losses and metrics, for curves (e.g. docs/images).
+            history={
+                key: [round(float(value), 4) for value in values]
+                for key, values in self._fit_result["history"].items()
+            },
         )
         if self.config.output is not None:
             # Loaded back and checked before it replaces anything.

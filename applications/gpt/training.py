@@ -213,10 +213,6 @@ def train(config, command=None):
             test_loss=round(loss, 4), test_perplexity=round(math.exp(loss), 3)
         )
         metrics["result"] = f"test loss {loss:.4f} (perplexity {math.exp(loss):.2f})"
-    metrics["history"] = {
-        k: [round(float(v), 4) for v in values]
-        for k, values in result["history"].items()
-    }
     metrics["sample"] = sample_text(
         gpt, config.seed, min(SAMPLE_LENGTH, config.sequence_length)
     )

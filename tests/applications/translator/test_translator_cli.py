@@ -29,6 +29,9 @@ def test_train_translate_evaluate(tmp_path, capsys):
     assert metadata["training_command"].startswith("keras-attention train translator")
     assert metadata["split_sizes"] == {"train": 15, "validation": 3, "test": 0}
     assert metadata["epochs_run"] == 1
+    # The per-epoch record, for curves: the validation loss kept is its best.
+    assert metadata["validation_loss"] == min(metadata["history"]["val_loss"])
+    assert len(metadata["history"]["loss"]) == 1
     capsys.readouterr()
 
     assert main(["translate", "--preset", str(output), "Where is Tom?"]) == 0
