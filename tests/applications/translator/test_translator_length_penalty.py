@@ -13,6 +13,9 @@ from applications.common.length_penalty import (
 )
 
 START, END = 2, 3
+# On jax, compiled with few XLA optimizations (see tests/conftest.py): the
+# beam search of three samplers compiles in half the time.
+JAX_FEW_OPTIMIZATIONS = True
 
 
 def by_hand_case():

@@ -14,6 +14,9 @@ from applications.common.presets import PRESETS_DIR
 from applications.translator.backbone import TranslatorBackbone
 from applications.translator.training import TranslatorTrainingConfig
 
+# On jax, compiled with few XLA optimizations (see tests/conftest.py): the
+# training run compiles faster.
+JAX_FEW_OPTIMIZATIONS = True
 TINY = dict(
     vocabulary_size=200,
     source_vocabulary_size=150,
