@@ -27,25 +27,44 @@ MARKDOWN_PAGES = ["README.md"] + sorted(
 )
 
 
-@pytest.mark.parametrize("page", MARKDOWN_PAGES)
-def test_markdown_code_blocks_run(page, monkeypatch, tmp_path):
-    blocks = _python_blocks(REPO / page)
-    if not blocks:
-        pytest.skip(f"{page} has no python code blocks")
+def _run_page(page, directory):
+    """Runs the python blocks of `page` in order, in `directory`; returns the
+    names they defined."""
     # Pages set KERAS_BACKEND for the reader; the test keeps its own backend.
-    monkeypatch.setattr(os, "environ", os.environ.copy())
     # What a page saves lands in a directory of its own, not in the checkout
     # (and not where a test run on another backend writes at the same time).
-    monkeypatch.chdir(tmp_path)
-    namespace = {}
-    for block in blocks:
-        exec(compile(block, page, "exec"), namespace)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(os, "environ", os.environ.copy())
+        monkeypatch.chdir(directory)
+        namespace = {}
+        for block in _python_blocks(REPO / page):
+            exec(compile(block, page, "exec"), namespace)
+    return namespace
 
 
-def test_readme_example_shapes():
-    namespace = {}
-    for block in _python_blocks(REPO / "README.md"):
-        exec(compile(block, "README.md", "exec"), namespace)
+# The README's names, once its blocks have run: both tests that run them read
+# them (each test function-scoped, so that the jax fixtures apply).
+_README = {}
+
+
+def _readme_namespace(directory):
+    if "namespace" not in _README:
+        _README["namespace"] = _run_page("README.md", directory)
+    return _README["namespace"]
+
+
+@pytest.mark.parametrize("page", MARKDOWN_PAGES)
+def test_markdown_code_blocks_run(page, tmp_path):
+    if not _python_blocks(REPO / page):
+        pytest.skip(f"{page} has no python code blocks")
+    if page == "README.md":
+        _readme_namespace(tmp_path)
+    else:
+        _run_page(page, tmp_path)
+
+
+def test_readme_example_shapes(tmp_path):
+    namespace = _readme_namespace(tmp_path)
     assert tuple(namespace["decoded"].shape) == (1, 5, 64)
     assert tuple(namespace["step"].shape) == (1, 1, 64)
 
