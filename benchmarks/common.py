@@ -121,6 +121,79 @@ def interleaved_median_seconds(functions, repeats=5, warmup=1):
     return {name: statistics.median(values) for name, values in timings.items()}
 
 
+def mirrored_builds(builders):
+    """Builds each variant twice, in mirrored order (A B C C B A).
+
+    On torch the model built first ran 4-10% slower than the one built after
+    it whichever it was (memory placement, not the layers: swapping the build
+    order flipped an ours / keras-hub ratio from 1.10 to 0.97). Two copies of
+    each, built in mirrored order, cancel that position effect.
+
+    Args:
+        builders: dict name -> callable with no arguments that builds one
+            copy of the variant (a step function, or whatever the caller
+            times).
+
+    Returns:
+        dict "name/copy" (copy 1 or 2) -> what the builder returned, in build
+        order.
+    """
+    order = list(builders) + list(reversed(builders))
+    built = {}
+    for position, name in enumerate(order):
+        copy = 1 + (position >= len(builders))
+        built[f"{name}/{copy}"] = builders[name]()
+    return built
+
+
+def mean_of_copies(timings, name):
+    """Per round, the mean of the two copies' times of a variant built by
+    `mirrored_builds` and timed by `interleaved_timings`."""
+    return [(a + b) / 2 for a, b in zip(timings[f"{name}/1"], timings[f"{name}/2"])]
+
+
+def median_of_processes(script, count, quick, ratio_key="ratio_ours_over_keras_hub"):
+    """Runs a benchmark script in `count` fresh processes, one after another,
+    and combines their results.
+
+    A process's memory placement moved a training-step ratio by up to 5%
+    (one run gave 0.96, the next 1.04, same code), more than rounds within a
+    process do, so the ratio is the median of the processes' ratios.
+
+    Args:
+        script: path of the benchmark; it must accept `--processes 1`,
+            `--json PATH` and `--quick`.
+        count: the number of processes.
+        quick: whether to pass `--quick`.
+        ratio_key: the key of the ratio in each process's `results`.
+
+    Returns:
+        The median process's results (`statistics.median_low` of the
+        ratios), with `ratio_key` replaced by the median of the ratios,
+        `process_ratios` (each process's) and `processes` (their results).
+    """
+    import subprocess
+    import tempfile
+
+    results = []
+    with tempfile.TemporaryDirectory() as directory:
+        for index in range(count):
+            path = os.path.join(directory, f"{index}.json")
+            command = [sys.executable, os.path.abspath(script), "--processes", "1"]
+            command += ["--json", path] + (["--quick"] if quick else [])
+            subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+            with open(path) as stream:
+                results.append(json.load(stream)["results"])
+    ratios = [result[ratio_key] for result in results]
+    middle = results[ratios.index(statistics.median_low(ratios))]
+    return dict(
+        middle,
+        **{ratio_key: statistics.median(ratios)},
+        process_ratios=ratios,
+        processes=results,
+    )
+
+
 def peak_rss_mib():
     """The process's peak resident memory so far, in MiB (Linux ru_maxrss)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0

@@ -11,12 +11,9 @@ timed in turns in one process, and that is repeated in three fresh processes.
 Run: KERAS_BACKEND=jax python benchmarks/encoder_train_step.py [--processes 3]
 """
 
-import json
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -124,12 +121,8 @@ def torch_native_step(size, tokens, labels):
 
 
 def build_variants(size, tokens, labels):
-    """Each variant's step function, twice, built in mirrored order.
-
-    On torch the model built first ran 4-10% slower than the one built
-    after it whichever it was (memory placement, not the layers: swapping
-    the build order flipped ours / keras-hub from 1.10 to 0.97). Two copies
-    of each built as A B C C B A cancel that position effect.
+    """Each variant's step function, twice, built in mirrored order
+    (`common.mirrored_builds`: on torch the model built first ran slower).
 
     Returns:
         `(steps, params)`: dict "name/copy" -> step, dict name -> #params.
@@ -145,11 +138,9 @@ def build_variants(size, tokens, labels):
     }
     if common.backend() == "torch":
         builders["torch_native"] = lambda: torch_native_step(size, tokens, labels)
-    order = list(builders) + list(reversed(builders))
-    steps, params = {}, {}
-    for position, name in enumerate(order):
-        copy = 1 + (position >= len(builders))
-        steps[f"{name}/{copy}"], params[name] = builders[name]()
+    built = common.mirrored_builds(builders)
+    steps = {key: step for key, (step, _) in built.items()}
+    params = {key.split("/")[0]: count for key, (_, count) in built.items()}
     return steps, params
 
 
@@ -167,7 +158,7 @@ def run(size, repeats, warmup=2, roof_matrix_size=1024):
     train_flops = 3 * forward_flops(**size)
 
     def both_copies(name):  # per round: the mean of the two copies' times
-        return [(a + b) / 2 for a, b in zip(timings[f"{name}/1"], timings[f"{name}/2"])]
+        return common.mean_of_copies(timings, name)
 
     variants = {}
     for name in params:
@@ -198,30 +189,6 @@ def run(size, repeats, warmup=2, roof_matrix_size=1024):
     }
 
 
-def in_processes(count, quick):
-    """Runs this benchmark in `count` fresh processes, one after another, and
-    combines them: a process's memory placement moved its ratio by up to 5%
-    (one run gave 0.96, the next 1.04, same code), more than rounds within a
-    process do, so the ratio is the median of the processes' ratios."""
-    results = []
-    with tempfile.TemporaryDirectory() as directory:
-        for index in range(count):
-            path = os.path.join(directory, f"{index}.json")
-            command = [sys.executable, os.path.abspath(__file__), "--processes", "1"]
-            command += ["--json", path] + (["--quick"] if quick else [])
-            subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-            with open(path) as stream:
-                results.append(json.load(stream)["results"])
-    ratios = [result["ratio_ours_over_keras_hub"] for result in results]
-    middle = results[ratios.index(statistics.median_low(ratios))]
-    return dict(
-        middle,
-        ratio_ours_over_keras_hub=statistics.median(ratios),
-        process_ratios=ratios,
-        processes=results,
-    )
-
-
 def main():
     parser = common.argument_parser(__doc__.splitlines()[0])
     parser.add_argument(
@@ -231,7 +198,9 @@ def main():
     size = QUICK if arguments.quick else FULL
     repeats = 2 if arguments.quick else 21  # ratios of ~1.00 need many rounds
     if arguments.processes > 1:
-        results = in_processes(arguments.processes, arguments.quick)
+        results = common.median_of_processes(
+            __file__, arguments.processes, arguments.quick
+        )
     else:
         results = run(size, repeats)
     common.emit("encoder_train_step", results, arguments)

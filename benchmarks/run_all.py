@@ -6,7 +6,7 @@ kept in `benchmarks/results/` and rendered as tables with the ratios and
 goals. The hand-written history of performance fixes,
 `benchmarks/performance_fixes.md`, is appended to the page.
 
-Run: python benchmarks/run_all.py            (about 25 min on 2 CPU cores)
+Run: python benchmarks/run_all.py            (about 40 min on 2 CPU cores)
      python benchmarks/run_all.py --conditions "quiet machine (no other jobs)"
      python benchmarks/run_all.py --quick --output /tmp/benchmarks.md
      python benchmarks/run_all.py --render-only   (the page from saved records)
@@ -28,6 +28,7 @@ from benchmarks import report  # noqa: E402
 
 BENCHMARKS = (
     "encoder_train_step",
+    "mlm_pretraining",
     "attention_layer",
     "decoding",
     "generation",
