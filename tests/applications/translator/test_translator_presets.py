@@ -10,6 +10,10 @@ from translator_helpers import SOURCES, TARGETS, build_translator
 from applications import Translator
 from applications.translator.preprocessor import TranslatorPreprocessor
 
+# On jax, compiled with few XLA optimizations (see tests/conftest.py): one
+# training step and a few predictions compile in less time.
+JAX_FEW_OPTIMIZATIONS = True
+
 
 def backbone_logits(translator, sources=SOURCES[:3]):
     packed = translator.preprocessor.generate_preprocess(sources)
