@@ -6,6 +6,10 @@ from translator_helpers import SOURCES, TARGETS
 
 from applications.cli import main
 
+# On jax, compiled with few XLA optimizations (see tests/conftest.py): one
+# training step, a translation and an evaluation compile in less time.
+JAX_FEW_OPTIMIZATIONS = True
+
 
 def test_train_translate_evaluate(tmp_path, capsys):
     data = tmp_path / "pairs.tsv"
