@@ -1,18 +1,31 @@
 """GPT backbone: GPT-2 small's size, keras-hub's GPT-2 as a peer, and the
 cache giving the full causal pass's outputs."""
 
+import json
+
 import keras
 import keras_hub
 import numpy as np
 import pytest
 from gpt_helpers import build_gpt
 
+from applications.common.presets import PRESETS_DIR
 from applications.gpt import decoding_step
 from applications.gpt.backbone import GPTBackbone
 
 
+def gpt2_small_config(**changes):
+    path = PRESETS_DIR / "gpt2_small" / "config.json"
+    return {**json.loads(path.read_text())["config"], **changes}
+
+
 def test_gpt2_small_has_gpt2_small_parameter_count():
-    backbone = GPTBackbone.from_preset("gpt2_small")
+    config = gpt2_small_config()
+    assert (config["num_layers"], config["num_heads"], config["hidden_dim"]) == (
+        12,
+        12,
+        768,
+    )
     # GPT-2 small with tied embeddings (Radford et al. 2019; Hugging Face's
     # GPT2LMHeadModel): 50,257 x 768 tokens + 1,024 x 768 positions
     # + 12 x (4 x 768^2 + 4 x 768 attention, 2 x 768 x 3,072 + 3,072 + 768
@@ -20,7 +33,30 @@ def test_gpt2_small_has_gpt2_small_parameter_count():
     per_block = 4 * 768**2 + 4 * 768 + 2 * 768 * 3072 + 3072 + 768 + 4 * 768
     expected = 50257 * 768 + 1024 * 768 + 12 * per_block + 2 * 768
     assert expected == 124_439_808
-    assert backbone.count_params() == expected
+    # The count is linear in the vocabulary and in the blocks: built models
+    # of the preset's configuration with 1 or 2 blocks and 1,000 or 2,000
+    # tokens give it, extrapolated (building all 124M weights costs seconds
+    # on jax; the test below builds it once, on torch).
+    counts = {
+        (tokens, blocks): GPTBackbone.from_config(
+            gpt2_small_config(vocabulary_size=tokens, num_layers=blocks)
+        ).count_params()
+        for tokens, blocks in ((1000, 1), (1000, 2), (2000, 1))
+    }
+    per_token = (counts[2000, 1] - counts[1000, 1]) / 1000
+    built_per_block = counts[1000, 2] - counts[1000, 1]
+    assert built_per_block == per_block
+    extrapolated = counts[1000, 1] + 11 * built_per_block + (50257 - 1000) * per_token
+    assert extrapolated == expected
+
+
+def test_gpt2_small_preset_builds_with_random_weights():
+    # 124M weights take seconds to initialize; one backend is enough to show
+    # that the shipped configuration builds (the count above is per backend).
+    if keras.config.backend() != "torch":
+        pytest.skip("built on the torch backend only (124M weights)")
+    backbone = GPTBackbone.from_preset("gpt2_small")
+    assert backbone.count_params() == 124_439_808
     assert (backbone.num_layers, backbone.num_heads, backbone.hidden_dim) == (
         12,
         12,
