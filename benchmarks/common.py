@@ -152,6 +152,20 @@ def mean_of_copies(timings, name):
     return [(a + b) / 2 for a, b in zip(timings[f"{name}/1"], timings[f"{name}/2"])]
 
 
+def ratio_of_rounds(timings, ours="ours", peer="keras_hub"):
+    """`ratio_ours_over_keras_hub` (the median over rounds of ours / peer,
+    each the mean of its two copies, see `mean_of_copies`) and
+    `ratio_quartiles` (the 25th and 75th percentiles of those ratios)."""
+    ratios = [
+        a / b
+        for a, b in zip(mean_of_copies(timings, ours), mean_of_copies(timings, peer))
+    ]
+    return {
+        "ratio_ours_over_keras_hub": statistics.median(ratios),
+        "ratio_quartiles": [float(q) for q in np.percentile(ratios, [25, 75])],
+    }
+
+
 def median_of_processes(script, count, quick, ratio_key="ratio_ours_over_keras_hub"):
     """Runs a benchmark script in `count` fresh processes, one after another,
     and combines their results.

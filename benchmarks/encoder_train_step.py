@@ -173,9 +173,6 @@ def run(size, repeats, warmup=2, roof_matrix_size=1024):
             "fraction_of_matmul_roof": gflops / roof,
             "params": params[name],
         }
-    round_ratios = [
-        ours / hub for ours, hub in zip(both_copies("ours"), both_copies("keras_hub"))
-    ]
     return {
         "size": size,
         "train_gflop_per_step": train_flops / 1e9,
@@ -183,8 +180,7 @@ def run(size, repeats, warmup=2, roof_matrix_size=1024):
         "rounds": repeats,
         "build_order": list(steps),
         "variants": variants,
-        "ratio_ours_over_keras_hub": statistics.median(round_ratios),
-        "ratio_quartiles": [float(q) for q in np.percentile(round_ratios, [25, 75])],
+        **common.ratio_of_rounds(timings),
         "same_param_count": params["ours"] == params["keras_hub"],
     }
 

@@ -178,13 +178,6 @@ def run(size, repeats, warmup=2):
             "gflops": train_flops / median / 1e9,
             "params": params[name],
         }
-    round_ratios = [
-        ours / hub
-        for ours, hub in zip(
-            common.mean_of_copies(timings, "ours"),
-            common.mean_of_copies(timings, "keras_hub"),
-        )
-    ]
     return {
         "size": dict(size, masked_positions=masked_positions(size), dropout=DROPOUT),
         "tokens_per_step": tokens,
@@ -192,8 +185,7 @@ def run(size, repeats, warmup=2):
         "rounds": repeats,
         "build_order": list(steps),
         "variants": variants,
-        "ratio_ours_over_keras_hub": statistics.median(round_ratios),
-        "ratio_quartiles": [float(q) for q in np.percentile(round_ratios, [25, 75])],
+        **common.ratio_of_rounds(timings),
         "same_param_count": params["ours"] == params["keras_hub"],
     }
 

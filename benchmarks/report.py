@@ -128,6 +128,13 @@ def _accelerator(machine):
     return f" Accelerator: {accelerator}."
 
 
+def _ratio_cell(result):
+    """The ratio in bold, then each process's ratio in brackets."""
+    by_process = result.get("process_ratios", [])
+    spread = f" ({', '.join(f'{r:.2f}' for r in by_process)})" if by_process else ""
+    return f"**{result['ratio_ours_over_keras_hub']:.2f}**{spread}"
+
+
 def _encoder(records):
     rows, goals = [], []
     for record in _by(records, "encoder_train_step"):
@@ -135,15 +142,13 @@ def _encoder(records):
         ours, hub = variants["ours"], variants["keras_hub"]
         native = variants.get("torch_native", {})
         ratio = result["ratio_ours_over_keras_hub"]
-        by_process = result.get("process_ratios", [])
-        spread = f" ({', '.join(f'{r:.2f}' for r in by_process)})" if by_process else ""
         rows.append(
             [
                 record["backend"],
                 _f(ours["ms_per_step"], 0),
                 _f(hub["ms_per_step"], 0),
                 _f(native.get("ms_per_step"), 0),
-                f"**{ratio:.2f}**{spread}",
+                _ratio_cell(result),
                 _f(ours["gflops"]),
                 _f(hub["gflops"]),
                 _f(result["matmul_gflops"]),
@@ -174,8 +179,6 @@ def _mlm(records):
         result, variants = record["results"], record["results"]["variants"]
         ours, hub = variants["ours"], variants["keras_hub"]
         ratio = result["ratio_ours_over_keras_hub"]
-        by_process = result.get("process_ratios", [])
-        spread = f" ({', '.join(f'{r:.2f}' for r in by_process)})" if by_process else ""
         rows.append(
             [
                 record["backend"],
@@ -183,7 +186,7 @@ def _mlm(records):
                 _f(hub["ms_per_step"], 0),
                 _f(ours["tokens_per_s"], 0),
                 _f(hub["tokens_per_s"], 0),
-                f"**{ratio:.2f}**{spread}",
+                _ratio_cell(result),
                 _f(ours["params"], 0),
                 _f(result["same_param_count"]),
             ]
