@@ -66,6 +66,14 @@ class BertMaskedLMTrainingConfig(TransformerTrainingConfig):
     validation_data: str | None = given_split_option("validation")
     test_data: str | None = given_split_option("test")
     dataset: str | None = text_dataset_option()
+    classifier_dataset: str | None = option(
+        None,
+        "also pretrain on the texts of `train classifier --dataset NAME` "
+        "outside its held-out test split at this run's --seed (fine-tune with "
+        "the same --seed: its test texts are never read)",
+        "data",
+        choices=("mr",),
+    )
     text_columns: str | None = text_columns_option()
     data_dir: str | None = data_dir_option()
     tokenizer: str = option(
@@ -128,6 +136,20 @@ class BertMaskedLMTrainingConfig(TransformerTrainingConfig):
                 f"dataset={self.dataset!r}"
             )
         self.columns()
+
+    def split_sources(self):
+        """The files' (or dataset's) split sources, and the labeled texts of
+        `classifier_dataset` in every random split."""
+        sources = super().split_sources()
+        if self.classifier_dataset is None:
+            return sources
+        labeled = f"{self.classifier_dataset}'s non-test texts (seed {self.seed})"
+        return {
+            split: f"{source} and {labeled}"
+            if source and not self.given_split_file(split)
+            else source
+            for split, source in sources.items()
+        }
 
     def columns(self):
         """`text_columns` as a list of ints, or None."""
@@ -243,17 +265,29 @@ def lines_of(documents):
 
 
 def load_texts(config):
-    """The training lines `config` names and a description of them."""
+    """The training lines `config` names and a description of them: its
+    files or dataset, and with `classifier_dataset` also that labeled set's
+    texts outside the classifier's held-out test split."""
     from applications.data import language_modeling as data
 
     if config.dataset is not None:
         documents, source = data.load_dataset(config.dataset, config.data_dir)
         texts = lines_of(documents)
-        return texts, f"{config.dataset} ({len(texts):,} lines, {source})"
-    texts = []
-    for path in config.data:
-        texts += file_lines(path, config.columns())
-    return texts, f"{', '.join(map(str, config.data))} ({len(texts):,} lines)"
+        description = f"{config.dataset} ({len(texts):,} lines, {source})"
+    else:
+        texts = []
+        for path in config.data:
+            texts += file_lines(path, config.columns())
+        description = f"{', '.join(map(str, config.data))} ({len(texts):,} lines)"
+    if config.classifier_dataset is not None:
+        from applications.text_classifier.training import non_test_texts
+
+        labeled, labeled_description = non_test_texts(
+            config.classifier_dataset, config.seed
+        )
+        texts += labeled
+        description += f" and {labeled_description}"
+    return texts, description
 
 
 def build_masked_lm(config, texts):

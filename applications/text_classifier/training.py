@@ -268,6 +268,34 @@ def load_examples(config):
     return texts, labels, f"{config.data} ({len(texts)} labeled texts)"
 
 
+def non_test_texts(dataset, seed):
+    """The texts of `train classifier --dataset DATASET --seed SEED` outside
+    its held-out test split (the classifier's default test fraction): its
+    training and validation texts, e.g. for pretraining an encoder that
+    will be fine-tuned and tested on that split, without its test texts.
+
+    Returns:
+        `(texts, description)`.
+
+    Raises:
+        ValueError: for a dataset other than `DATASETS`.
+    """
+    from applications.data.splits import split_indices
+
+    if dataset not in DATASETS:
+        raise ValueError(f"Unknown classifier dataset {dataset!r}; known: {DATASETS}.")
+    config = TextClassifierTrainingConfig(dataset=dataset, seed=seed)
+    texts, _, description = load_examples(config)
+    train, validation, test = split_indices(
+        len(texts), 0.0, config.test_fraction, seed=seed
+    )
+    kept = [texts[i] for i in train]
+    return kept, (
+        f"{description}, the {len(kept):,} outside the held-out test split "
+        f"({len(test):,}, seed {seed})"
+    )
+
+
 def load_labeled_split(config, path, label_names):
     """A validation or test file (a TSV in `--data`'s column order) as
     `(texts, label ids)` of the training data's classes.

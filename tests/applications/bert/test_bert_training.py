@@ -160,6 +160,37 @@ def test_training_config_reads_several_files_and_checks_its_source():
         BertMaskedLMTrainingConfig(data="a.tsv", text_columns="x")
 
 
+def test_classifier_dataset_adds_the_texts_outside_the_classifiers_test_split(
+    shared_data,
+):
+    from applications.bert.training import load_texts
+    from applications.data.splits import split_arrays
+    from applications.text_classifier.training import (
+        TextClassifierTrainingConfig,
+        load_examples,
+    )
+
+    classifier = TextClassifierTrainingConfig(dataset="mr", seed=1337)
+    texts, labels, _ = load_examples(classifier)
+    _, _, (test_texts, _) = split_arrays(texts, labels, **classifier.split_options())
+    shakespeare = shared_data / "language_modeling" / "tinyshakespeare.txt"
+    config = BertMaskedLMTrainingConfig(
+        data=[str(shakespeare)], classifier_dataset="mr", seed=1337
+    )
+    lines, description = load_texts(config)
+    own = BertMaskedLMTrainingConfig(data=[str(shakespeare)])
+    count = len(lines) - len(load_texts(own)[0])
+    assert (count, len(test_texts)) == (10_662 - 1_066, 1_066)
+    assert not set(lines[-count:]) & set(test_texts)
+    assert set(lines[-count:]) | set(test_texts) == set(texts)
+    assert "9,596 outside the held-out test split (1,066, seed 1337)" in description
+    assert config.split_sources()["validation"].endswith(
+        "and mr's non-test texts (seed 1337)"
+    )
+    with pytest.raises(ValueError, match="classifier_dataset"):
+        BertMaskedLMTrainingConfig(data=["a.txt"], classifier_dataset="sst2")
+
+
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """A preset written by `train mlm` from a .txt and a .tsv, and its record."""
