@@ -228,9 +228,10 @@ def check_stream(stream, sequence_length, split):
 def random_windows(stream, sequence_length, batch_size, seed):
     """An endless `tf.data` pipeline of random training windows.
 
-    Each example is a window of `sequence_length + 1` tokens at a random
-    offset (drawn with `seed` and the example's number, so the same every
-    run): inputs are its first T tokens, labels the last T.
+    Each batch is `batch_size` windows of `sequence_length + 1` tokens at
+    random offsets, drawn in one stateless op from `seed` and the batch's
+    number (so the same every run) and read with one gather: inputs are a
+    window's first T tokens, labels its last T.
 
     Returns:
         `tf.data.Dataset` of `({"token_ids", "padding_mask"} (B, T), (B, T))`.
@@ -240,19 +241,16 @@ def random_windows(stream, sequence_length, batch_size, seed):
     check_stream(stream, sequence_length, "training")
     tokens = tf.constant(stream, dtype=tf.int32)
     last = len(stream) - sequence_length
+    columns = tf.range(sequence_length + 1, dtype=tf.int64)  # (T + 1,)
 
-    def window(number):
-        offset = tf.random.stateless_uniform(
-            [], seed=[seed, number], maxval=last, dtype=tf.int64
-        )
-        return _example(tokens[offset : offset + sequence_length + 1])
+    def batch(number):
+        offsets = tf.random.stateless_uniform(
+            [batch_size], seed=[seed, number], maxval=last, dtype=tf.int64
+        )  # (B,)
+        windows = tf.gather(tokens, offsets[:, None] + columns)  # (B, T + 1)
+        return _example(windows)
 
-    return (
-        tf.data.Dataset.counter()
-        .map(window, num_parallel_calls=tf.data.AUTOTUNE)
-        .batch(batch_size, drop_remainder=True)
-        .prefetch(tf.data.AUTOTUNE)
-    )
+    return tf.data.Dataset.counter().map(batch).prefetch(tf.data.AUTOTUNE)
 
 
 def evaluation_windows(stream, sequence_length, batch_size):
@@ -282,8 +280,8 @@ def evaluation_windows(stream, sequence_length, batch_size):
 def _example(window):
     import tensorflow as tf
 
-    inputs = window[:-1]
+    inputs = window[..., :-1]  # (..., T): a window or a batch of them
     return (
         {"token_ids": inputs, "padding_mask": tf.ones_like(inputs, dtype=tf.bool)},
-        window[1:],
+        window[..., 1:],
     )
