@@ -24,13 +24,17 @@ then our recipe with the same settings on each backend, and reports:
   both models' loss on the same consecutive 64-character windows of the
   validation text (nanoGPT's best checkpoint scored by its own model code).
 
-Differences that remain: nanoGPT's layers have no biases (`bias=False`),
-ours do; our vocabulary holds the same 65 characters plus the reserved
-SentencePiece ids (specials, newline, space and 256 bytes), which never
-occur in the text.
+Ours runs without biases (`--no-bias`), as nanoGPT's configuration
+(`bias=False`), and with the environment `train lm` sets (TensorFlow's
+oneDNN CPU kernels, `applications.gpt.cli.TRAINING_ENVIRONMENT`). The
+difference that remains: our vocabulary holds the same 65 characters plus
+the reserved SentencePiece ids (specials, newline, space and 256 bytes),
+which never occur in the text.
 
 Run: python benchmarks/nanogpt_shakespeare.py --nanogpt ../nanoGPT
-     (each run pinned as the caller pins it, e.g. `taskset -c 0`)
+     (each run pinned as the caller pins it, e.g. `taskset -c 0`);
+     `--max-iters N` trains N iterations instead of 2,000, for a quick
+     comparison of the step times (the losses are then not comparable).
 """
 
 import json
@@ -46,6 +50,7 @@ from pathlib import Path
 REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPOSITORY))
 
+from applications.gpt.cli import TRAINING_ENVIRONMENT  # noqa: E402
 from benchmarks import common  # noqa: E402
 
 CONFIG = dict(n_layer=4, n_head=4, n_embd=128, block_size=64, batch_size=12,
@@ -152,10 +157,12 @@ def run_ours(backend, text_path, config, work):
         sequence_length=config["block_size"], batch_size=config["batch_size"],
         epochs=8, steps_per_epoch=max(1, config["max_iters"] // 8),
         learning_rate=config["learning_rate"], warmup_steps=config["warmup_iters"],
-        final_learning_rate=0.1, dropout=0.0, weight_decay=0.1, verbose=2,
-        checkpoint=str(Path(work) / f"ours_{backend}.weights.h5"),
+        final_learning_rate=0.1, dropout=0.0, weight_decay=0.1, bias=False,
+        verbose=2, checkpoint=str(Path(work) / f"ours_{backend}.weights.h5"),
     )  # fmt: skip
-    environment = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3")
+    # As `keras-attention train lm` runs: its environment defaults first.
+    environment = dict(TRAINING_ENVIRONMENT)
+    environment.update(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3")
     completed = subprocess.run(
         [sys.executable, "-c", OURS, json.dumps(options)], cwd=REPOSITORY,
         env=environment, capture_output=True, text=True,
@@ -172,9 +179,7 @@ def run_ours(backend, text_path, config, work):
         "command": f"KERAS_BACKEND={backend} keras-attention train lm --data "
         "tinyshakespeare.txt "
         + " ".join(
-            f"--{k.replace('_', '-')} {v}"
-            for k, v in options.items()
-            if k not in ("data", "checkpoint")
+            _flag(k, v) for k, v in options.items() if k not in ("data", "checkpoint")
         ),
         "ms_per_iteration": statistics.median(step_ms[1:] or step_ms),
         "ms_per_step_with_validation": statistics.median(per_epoch[1:] or per_epoch),
@@ -185,13 +190,29 @@ def run_ours(backend, text_path, config, work):
     }
 
 
+def _flag(name, value):
+    """The command-line option of a config field, e.g. `--no-bias`."""
+    name = name.replace("_", "-")
+    if isinstance(value, bool):
+        return f"--{name}" if value else f"--no-{name}"
+    return f"--{name} {value}"
+
+
 def main():
     parser = common.argument_parser(__doc__.splitlines()[0])
     parser.add_argument("--nanogpt", required=True, help="a nanoGPT checkout")
     parser.add_argument("--text", help="tinyshakespeare.txt (default: ../shared/data)")
     parser.add_argument("--backends", default=",".join(BACKENDS))
+    parser.add_argument(
+        "--max-iters",
+        type=int,
+        help="iterations of every run (default: 2,000, nanoGPT's README), "
+        "e.g. 400 to compare step times quickly",
+    )
     arguments = parser.parse_args()
     config = QUICK if arguments.quick else CONFIG
+    if arguments.max_iters:
+        config = dict(config, max_iters=arguments.max_iters)
     text = arguments.text or (
         REPOSITORY.parent
         / "shared"

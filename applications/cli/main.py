@@ -49,18 +49,24 @@ class Command:
         add_arguments: `fn(parser)` adding the command's options.
         run: `fn(args, argv)` doing the work; returns an exit status (None
             means 0). `argv` is the full argument list, for the record.
+        environment: `(name, value)` pairs of environment variables set
+            before the backend is imported, unless the environment already
+            sets them (e.g. a backend's CPU kernels measured faster for
+            the command).
     """
 
     path: tuple
     help: str
     add_arguments: Callable
     run: Callable
+    environment: tuple = ()
 
 
-def command(*path, arguments):
+def command(*path, arguments, environment=()):
     """Makes a hook's `run(args, argv)` function a `Command`.
 
-    The first line of the function's docstring is the command's help.
+    The first line of the function's docstring is the command's help;
+    `environment` is the `Command`'s.
 
     Example:
     >>> @command("classify", arguments=add_classify_arguments)
@@ -74,6 +80,7 @@ def command(*path, arguments):
             help=run.__doc__.strip().splitlines()[0],
             add_arguments=arguments,
             run=run,
+            environment=tuple(environment),
         )
 
     return decorate
@@ -128,7 +135,7 @@ def build_parser(hooks=None):
             )
             _add_backend_argument(sub, default=argparse.SUPPRESS)
             command.add_arguments(sub)
-            sub.set_defaults(run=command.run)
+            sub.set_defaults(run=command.run, environment=command.environment)
     return parser
 
 
@@ -238,6 +245,8 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
         select_backend(args.backend)
+        for name, value in getattr(args, "environment", ()):
+            os.environ.setdefault(name, value)  # before the backend's import
         if not args.backend_logs:
             quiet_backend_logs()
         status = args.run(args, argv)

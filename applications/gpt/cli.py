@@ -22,8 +22,20 @@ from applications.gpt.training import GPTTrainingConfig
 
 PRESETS_MODULE = "applications.gpt.backbone"
 
+#: Set for `train lm` unless the environment sets them: TensorFlow's oneDNN
+#: CPU kernels (off by default on CPUs without AVX-512), which took a
+#: training step of nanoGPT's Shakespeare configuration from ~1.35x to ~1.1x
+#: nanoGPT's time on one core of this project's x86-64 CPU (2026-11-30;
+#: docs/gpt.md, "Against nanoGPT"). Other backends ignore it.
+TRAINING_ENVIRONMENT = (("TF_ENABLE_ONEDNN_OPTS", "1"),)
 
-@command("train", "lm", arguments=lambda p: add_config_arguments(p, GPTTrainingConfig))
+
+@command(
+    "train",
+    "lm",
+    arguments=lambda p: add_config_arguments(p, GPTTrainingConfig),
+    environment=TRAINING_ENVIRONMENT,
+)
 def train_lm(args, argv):
     """train a GPT language model on your text and write a preset"""
     from applications.gpt import training
