@@ -85,6 +85,24 @@ def test_windows_are_next_token_pairs():
     np.testing.assert_array_equal(labels, np.arange(1, 97))  # (100 - 1) // 8 windows
 
 
+def test_random_windows_are_seeded_batches_of_the_stream():
+    stream = np.arange(1000, dtype="int32")
+
+    def batches(seed, count=3):
+        windows = data.random_windows(stream, 8, 4, seed=seed).take(count)
+        return [np.asarray(x["token_ids"]) for x, _ in windows]
+
+    first = batches(seed=3)
+    assert all(b.shape == (4, 8) for b in first)
+    for b in first:  # each row: 8 consecutive tokens of the stream
+        np.testing.assert_array_equal(b - b[:, :1], np.tile(np.arange(8), (4, 1)))
+        assert b.min() >= 0 and b.max() <= 998  # its label (+1) is in the stream
+    for a, b in zip(first, batches(seed=3)):  # the same every run
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(first[0], first[1])  # a new draw every batch
+    assert not np.array_equal(first[0], batches(seed=4, count=1)[0])
+
+
 def test_known_data_sets_read_their_shared_files(shared_data):
     documents, source = data.load_dataset("tang_poems")
     assert len(documents) > 50000 and source.endswith("tang_poems.tsv")
