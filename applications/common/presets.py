@@ -305,7 +305,8 @@ def check_preset_directory(directory, require_weights=True):
             when `require_weights`, an HDF5 file that is truncated or
             corrupt, a `metadata.json` that is no JSON object, a file the
             manifest records missing or changed (size or sha256), or a
-            vocabulary that is not UTF-8 (with the line).
+            vocabulary that is not UTF-8 (with the line) or a SentencePiece
+            model (`.spm`) that does not parse.
     """
     directory = Path(directory)
     config_path = directory / CONFIG_FILE
@@ -354,6 +355,23 @@ def check_preset_directory(directory, require_weights=True):
             verify_preset_manifest(directory, metadata[MANIFEST_KEY])
     for text_path in sorted((directory / "assets").rglob("*.txt")):
         _check_utf8(text_path)
+    for model_path in sorted((directory / "assets").rglob("*.spm")):
+        _check_sentence_piece_model(model_path)
+
+
+def _check_sentence_piece_model(path):
+    """Raises `ValueError` naming `path` if it is not a SentencePiece model
+    (TensorFlow Text's op would fail later with an internal parse error)."""
+    import sentencepiece
+
+    try:
+        sentencepiece.SentencePieceProcessor(model_proto=path.read_bytes())
+    except RuntimeError:
+        raise ValueError(
+            f"Preset file {str(path)!r} is not a readable SentencePiece model "
+            "(truncated or corrupt). Expected the serialized model "
+            "`save_to_preset()` writes; save the preset again."
+        ) from None
 
 
 def _check_utf8(path):

@@ -635,10 +635,10 @@ PRESETS = [
          r"byte 0xe9 at line 11",
          load(TextClassifier, CLASSIFIER,
               latin1_token("assets/tokenizer/vocabulary.txt"))),
-    Case("Latin-1 target vocabulary", ValueError,
-         r"'.*assets/target_tokenizer/vocabulary.txt' is not UTF-8 text",
-         load(Translator, RNN,  # a WordPiece preset: vocabulary.txt files
-              latin1_token("assets/target_tokenizer/vocabulary.txt"))),
+    Case("truncated target SentencePiece model", ValueError,
+         r"'.*assets/target_tokenizer/vocabulary.spm' is not a readable "
+         r"SentencePiece model \(truncated or corrupt\)",
+         load(Translator, RNN, truncate("assets/target_tokenizer/vocabulary.spm"))),
     Case("Latin-1 vocabulary, manifest kept", ValueError,
          r"'.*assets/tokenizer/vocabulary.txt' has \d+ bytes: metadata.json of "
          r".* records \d+ bytes",

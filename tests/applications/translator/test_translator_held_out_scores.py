@@ -1,6 +1,10 @@
-"""The shipped eng-cmn translator presets against their records: the
-Transformer preset's held-out BLEU, recomputed from its split seed, is the
-recorded one and above the GRU + attention preset's recorded BLEU."""
+"""The shipped eng-cmn translator presets against their records: each
+preset's held-out BLEU and chrF (greedy), recomputed from its split seed, are
+the recorded ones, and both presets share that split.
+
+The Transformer preset does not beat the GRU + attention preset on this
+corpus (docs/translator.md, "Transformer against GRU + attention"), so the
+comparison is reported there rather than asserted here."""
 
 import json
 
@@ -8,15 +12,21 @@ import pytest
 
 from applications.common.presets import PRESETS_DIR
 
-TRANSFORMER = PRESETS_DIR / "translator_tiny_en_zh"
-RNN = PRESETS_DIR / "translator_rnn_tiny_en_zh"
+PRESETS = ("translator_tiny_en_zh", "translator_rnn_tiny_en_zh")
 
 
 def record(preset):
-    return json.loads((preset / "metadata.json").read_text(encoding="utf-8"))
+    return json.loads((PRESETS_DIR / preset / "metadata.json").read_text("utf-8"))
 
 
-def test_transformer_preset_beats_the_rnn_preset_on_held_out_pairs(shared_data):
+def test_presets_share_one_held_out_split():
+    transformer, rnn = (record(preset) for preset in PRESETS)
+    for key in ("split_seed", "split_sizes", "training_data"):
+        assert transformer[key] == rnn[key]
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_held_out_scores_are_the_recorded_ones(shared_data, preset):
     from applications.data.translation_pairs import (
         load_translation_pairs,
         split_pairs_by_source,
@@ -24,20 +34,20 @@ def test_transformer_preset_beats_the_rnn_preset_on_held_out_pairs(shared_data):
     from applications.translator.evaluation import score_translator
     from applications.translator.task import Translator
 
-    metadata = record(TRANSFORMER)
+    metadata = record(preset)
     sources, targets = load_translation_pairs(
         shared_data / "translation" / "eng-cmn.tsv"
     )
     *_, (test_sources, test_references) = split_pairs_by_source(
         sources, targets, seed=metadata["split_seed"]
     )
-    assert len(test_sources) == metadata["split_sizes"]["test"]
+    assert len(test_sources) == metadata["split_sizes"]["test"] == 2916
     scores = score_translator(
-        Translator.from_preset(str(TRANSFORMER)), test_sources, test_references
+        Translator.from_preset(str(PRESETS_DIR / preset)),
+        test_sources,
+        test_references,
     )
     recorded = metadata["held_out_test"]
+    assert recorded["decoding"] == "greedy"
     assert scores["bleu"] == pytest.approx(recorded["bleu"], abs=0.3)
     assert scores["chrf"] == pytest.approx(recorded["chrf"], abs=0.3)
-    rnn = record(RNN)["held_out_test"]
-    assert scores["bleu"] > rnn["bleu"]
-    assert scores["chrf"] > rnn["chrf"]
