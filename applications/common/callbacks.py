@@ -19,13 +19,16 @@ class StepTime(keras.callbacks.Callback):
     """Logs `step_ms` at the end of every epoch: milliseconds per training
     step, from the epoch's start to its last training step (the first
     epoch includes compiling; on JAX, whose steps run asynchronously, the
-    last step may still be running, at most one step of the epoch)."""
+    last step may still be running, at most one step of the epoch). With
+    `steps_per_execution` > 1 a batch's end comes once per execution, its
+    `batch` the index of the execution's last step: the steps are counted
+    from it."""
 
     def on_epoch_begin(self, epoch, logs=None):
         self._start, self._end, self._steps = time.perf_counter(), None, 0
 
     def on_train_batch_end(self, batch, logs=None):
-        self._steps += 1
+        self._steps = batch + 1  # the epoch's steps so far
         self._end = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):

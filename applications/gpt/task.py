@@ -11,6 +11,7 @@ from keras import ops
 
 from applications.common.checks import check_number, require_preprocessor
 from applications.common.decoding import mask_after_stop
+from applications.common.optimizers import adamw
 from applications.common.presets import PresetMixin
 from applications.common.texts import check_texts
 from applications.common.tied_output_projection import TiedOutputProjection
@@ -105,7 +106,7 @@ class GPT(PresetMixin, keras_hub.models.CausalLM):
         """
         check_number(repetition_penalty, "repetition_penalty", "(0, inf)")
         if optimizer == "auto":
-            optimizer = keras.optimizers.AdamW(
+            optimizer = adamw(
                 learning_rate=1e-3, weight_decay=0.1, beta_2=0.99, global_clipnorm=1.0
             )
             optimizer.exclude_from_weight_decay(var_names=["bias", "gamma", "beta"])

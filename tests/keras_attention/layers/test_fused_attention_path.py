@@ -222,3 +222,76 @@ def _jax_on_cpu():
     import jax
 
     return jax.default_backend() == "cpu"
+
+
+def _explicit_step_weights(monkeypatch, zero_empty_rows):
+    """A MultiHeadAttention's weights after two SGD steps on the explicit
+    path (scores requested), its masked softmax forced to `masked_softmax`
+    (`zero_empty_rows=True`) or left to the caller's zeroing."""
+    explicit = attention_module._explicit_attention
+
+    def forced(*args, **kwargs):
+        kwargs["zero_empty_rows"] = zero_empty_rows or kwargs.get(
+            "zero_empty_rows", True
+        )
+        return explicit(*args, **kwargs)
+
+    monkeypatch.setattr(attention_module, "_explicit_attention", forced)
+    keras.utils.set_random_seed(0)
+    x = keras.Input((6, 8))
+    padding = keras.Input((6,), dtype="bool")
+    attended, _ = layers.MultiHeadAttention(2, 4)(
+        x,
+        x,
+        query_mask=padding,
+        value_mask=padding,
+        use_causal_mask=True,
+        return_attention_scores=True,
+    )
+    model = keras.Model([x, padding], attended)
+    model.compile(optimizer=keras.optimizers.SGD(0.5), loss="mse")
+    mask = np.array([[1, 1, 1, 1, 0, 0], [0, 0, 1, 1, 1, 1]], bool)  # pads both ends
+    inputs = [random_floats(2, 6, 8, seed=5), mask]
+    model.fit(inputs, random_floats(2, 6, 8, seed=6), batch_size=2, epochs=2, verbose=0)
+    return model.predict(inputs, verbose=0), [to_numpy(w) for w in model.weights]
+
+
+def test_additive_mask_gives_masked_softmax_outputs_and_gradients_bitwise(
+    monkeypatch,
+):
+    """The explicit path adds -1e9 to masked scores where `masked_softmax`
+    selects them: same outputs, and after two training steps the same
+    weights, bit for bit (padded queries, left-padded keys, causal)."""
+    selected, selected_weights = _explicit_step_weights(monkeypatch, True)
+    monkeypatch.undo()
+    added, added_weights = _explicit_step_weights(monkeypatch, False)
+    np.testing.assert_array_equal(added, selected)
+    for a, b in zip(added_weights, selected_weights):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(added_weights[0], _initial_query_kernel())
+
+
+def _initial_query_kernel():
+    keras.utils.set_random_seed(0)
+    layer = layers.MultiHeadAttention(2, 4)
+    layer.build((None, 6, 8), (None, 6, 8))
+    return to_numpy(layer.weights[0])
+
+
+def test_explicit_path_masks_match_numpy_with_the_causal_bias():
+    """The causal mask alone as an added bias: outputs and weights against
+    the numpy reference, masked keys exactly 0."""
+    query, key, value = (random_floats(2, 5, 3, 4, seed=s) for s in (7, 8, 9))
+    output, weights = attention_module.scaled_dot_product_attention(
+        query, key, value, is_causal=True, scale=0.5, return_scores=True
+    )
+    causal = np.tri(5, dtype=bool)
+    scores = 0.5 * np.einsum("bthd,bshd->bhts", query, key)
+    expected, expected_weights = softmax_attention(
+        scores, value.transpose(0, 2, 1, 3), causal
+    )
+    np.testing.assert_allclose(
+        to_numpy(output), expected.transpose(0, 2, 1, 3), rtol=1e-5, atol=1e-5
+    )
+    np.testing.assert_allclose(to_numpy(weights), expected_weights, atol=1e-6)
+    np.testing.assert_array_equal(to_numpy(weights)[..., ~causal], 0.0)
