@@ -6,11 +6,12 @@ Shape legend: B batch, T sequence length, E `hidden_dim`.
 import keras
 import keras_hub
 
+from applications.bert.backbone import BertBackbone
 from applications.common.checks import check_backbone_sizes, check_heads_divide
 from applications.common.distribution import LayoutMapMixin
 from applications.common.encoder import encoder_blocks
 from applications.common.presets import PresetMixin, register_presets
-from applications.text_classifier.presets import backbone_presets
+from applications.text_classifier.presets import backbone_presets, fine_tuned_presets
 from keras_attention import layers
 from keras_attention.api_export import keras_attention_export
 
@@ -183,3 +184,4 @@ class TextClassifierBackbone(LayoutMapMixin, PresetMixin, keras_hub.models.Backb
 
 
 register_presets(backbone_presets, TextClassifierBackbone)
+register_presets(fine_tuned_presets, BertBackbone)

@@ -19,6 +19,7 @@ from applications.common.presets import (
     PREPROCESSOR_CONFIG_FILE,
     TASK_CONFIG_FILE,
     PresetMixin,
+    builtin_presets,
     preset_config,
     resolve_preset,
 )
@@ -121,7 +122,7 @@ class TextClassifier(
                 pretrained encoder's preset without `num_classes` /
                 `label_names`; see also `PresetMixin.from_preset`.
         """
-        preset = resolve_preset(preset, cls)  # an unknown name fails here
+        preset = resolve_classifier_preset(preset, cls)  # an unknown name fails here
         # Looking the classes up imports (registers) those of the
         # application that saved the preset, which keras-hub then reads.
         saved_cls, _ = preset_config(preset, TASK_CONFIG_FILE)
@@ -278,6 +279,19 @@ class BertTextClassifier(TextClassifier):
         if isinstance(x, dict) and "segment_ids" not in self.backbone.input:
             x = {key: value for key, value in x.items() if key != "segment_ids"}
         return keras.utils.pack_x_y_sample_weight(x, y, sample_weight)
+
+
+def resolve_classifier_preset(preset, cls=None):
+    """`resolve_preset` for `cls` (default `TextClassifier`) or a subclass:
+    a built-in name registered for the backbone of a subclass (e.g.
+    `bert_tiny_en`, a `BertBackbone` preset that `BertTextClassifier`
+    fine-tunes) resolves too; other names fail as `resolve_preset` says."""
+    cls = cls or TextClassifier
+    if isinstance(preset, str):
+        for task_cls in _task_classes(cls).values():
+            if preset in builtin_presets(task_cls):
+                return resolve_preset(preset, task_cls)
+    return resolve_preset(preset, cls)
 
 
 def _task_classes(cls):

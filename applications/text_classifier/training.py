@@ -199,8 +199,10 @@ def train(config, command=None):
     backbone_cls = TextClassifierBackbone
     if config.preset is not None:  # BertBackbone for a BERT masked-LM preset
         from applications.common.presets import preset_config
+        from applications.text_classifier.task import resolve_classifier_preset
 
-        backbone_cls = preset_config(config.preset)[0] or backbone_cls
+        preset = resolve_classifier_preset(config.preset)  # also a built-in name
+        backbone_cls = preset_config(preset)[0] or backbone_cls
     run = training.TrainingRun(config, command, backbone_cls=backbone_cls)
     texts, labels, data_description = load_examples(config)
     label_ids, label_names = encode_labels(labels)

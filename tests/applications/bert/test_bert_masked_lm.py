@@ -331,5 +331,14 @@ def test_task_refuses_a_mismatched_preprocessor(tokenizer):
 
 
 def test_a_bert_preset_is_refused_by_another_application():
+    from applications.gpt.task import GPT
+
     with pytest.raises(ValueError, match="belongs to BertBackbone"):
+        GPT.from_preset("bert_tiny_en")
+
+
+def test_an_architecture_preset_cannot_be_fine_tuned():
+    """A text classifier takes a BERT preset by name, but one without a
+    tokenizer (random weights) is refused, naming what is missing."""
+    with pytest.raises(ValueError, match="architecture preset.*no tokenizer"):
         TextClassifier.from_preset("bert_base_uncased", num_classes=2)
