@@ -104,27 +104,13 @@ def scaled_dot_product_attention(
         output = attention_by_query_blocks(query, key, value, mask, is_causal, scale)
         weights = None
     elif fused:
-        # Rows without keys are zeroed below, so the kernel need not.
         output = _fused_attention(
-            query,
-            key,
-            value,
-            mask=mask,
-            is_causal=is_causal,
-            scale=scale,
-            zero_empty_rows=False,
+            query, key, value, mask=mask, is_causal=is_causal, scale=scale
         )
         weights = None
     else:
         output, weights = _explicit_attention(
-            query,
-            key,
-            value,
-            mask,
-            is_causal,
-            scale,
-            weights_dropout,
-            zero_empty_rows=False,
+            query, key, value, mask, is_causal, scale, weights_dropout
         )
     if rows_valid is not None:
         output = ops.where(rows_valid[:, :, None, None], output, 0)
@@ -166,19 +152,15 @@ def _check_attention_inputs(query, key, value, mask):
         checks.broadcastable("mask", mask, target, "(batch, query_length, key_length)")
 
 
-def _fused_attention(query, key, value, mask, is_causal, scale, zero_empty_rows=True):
+def _fused_attention(query, key, value, mask, is_causal, scale):
     """The backend's fused kernel, `keras.ops.dot_product_attention`, given
     our (B, T, S) boolean mask.
 
     Where the backend has no such kernel (TensorFlow, see
-    `keras_attention.compat.has_fused_attention_kernel`), the explicit path
-    (`zero_empty_rows` as there; the kernels leave rows without keys as
-    they come).
+    `keras_attention.compat.has_fused_attention_kernel`), the explicit path.
     """
     if not has_fused_attention_kernel():
-        return _explicit_attention(
-            query, key, value, mask, is_causal, scale, None, zero_empty_rows
-        )[0]
+        return _explicit_attention(query, key, value, mask, is_causal, scale, None)[0]
     return ops.dot_product_attention(
         query,
         key,
@@ -289,9 +271,7 @@ def masked_softmax(scores, mask=None, dtype=None):
     return ops.cast(weights, dtype)
 
 
-def _explicit_attention(
-    query, key, value, mask, is_causal, scale, weights_dropout, zero_empty_rows=True
-):
+def _explicit_attention(query, key, value, mask, is_causal, scale, weights_dropout):
     """softmax(Q K^T * scale) V with the weights materialised.
 
     The scaling and the softmax are computed in float32, and for float16
@@ -299,16 +279,6 @@ def _explicit_attention(
     to NaN) from inputs of magnitude ~100. bfloat16 has float32's range and
     keeps its own matmul. The weights are cast back to the values' dtype;
     their average of the values cannot overflow.
-
-    Masked keys are given `_MASKED_SCORE` by adding it to their scores
-    (`_masked_score_bias`): one add, and no gradient to select, where
-    `masked_softmax` selects the scores and then the weights. The weights
-    are the same: a masked key's exp(score - 1e9 - max) is exactly 0 in
-    float32 whenever its row keeps a key, and its gradient too. A row that
-    keeps no key comes out of that softmax finite but not 0, so a mask that
-    may leave rows empty goes through `masked_softmax` unless the caller
-    zeroes those rows itself (`zero_empty_rows=False`). The causal mask
-    alone leaves none: key 0 is every query's.
     """
     if keras.backend.standardize_dtype(query.dtype) == "float16":
         query, key = ops.cast(query, "float32"), ops.cast(key, "float32")
@@ -318,17 +288,7 @@ def _explicit_attention(
         mask = causal_mask(ops.shape(query)[1], ops.shape(key)[1])[None]
     if mask is not None:
         mask = ops.expand_dims(mask, 1)  # (B, 1, T, S)
-    if mask is not None and (is_causal or not zero_empty_rows):
-        scores = ops.add(scores, _masked_score_bias(mask))
-        weights = ops.cast(ops.softmax(scores, axis=-1), value.dtype)
-    else:
-        weights = masked_softmax(scores, mask, dtype=value.dtype)
+    weights = masked_softmax(scores, mask, dtype=value.dtype)
     attended = weights if weights_dropout is None else weights_dropout(weights)
     output = ops.einsum("bhts,bshv->bthv", attended, value)  # (B, T, H, V)
     return output, weights
-
-
-def _masked_score_bias(mask):
-    """0 where a boolean `mask` keeps a key, `_MASKED_SCORE` where not
-    (float32, of the mask's shape): added to the scores, it masks them."""
-    return ops.where(mask, 0.0, _MASKED_SCORE)
