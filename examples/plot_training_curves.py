@@ -31,9 +31,9 @@ from applications.common.presets import load_preset_metadata  # noqa: E402
 ACCURACY_KEYS = ("sparse_categorical_accuracy", "accuracy", "masked_accuracy")
 
 
-def history_of(preset):
-    """The preset's recorded history: a dict of per-epoch lists."""
-    history = load_preset_metadata(preset).get("history")
+def history_of(metadata, preset):
+    """The recorded history in a preset's `metadata`: per-epoch lists."""
+    history = metadata.get("history")
     if not history or "loss" not in history:
         raise ValueError(
             f"Preset {preset!r} records no training history (expected a "
@@ -47,8 +47,9 @@ def plot(presets, output, title=None):
     for color, preset in zip(
         plt.rcParams["axes.prop_cycle"].by_key()["color"], presets
     ):
-        history = history_of(preset)
-        label = load_preset_metadata(preset).get("task", "")
+        metadata = load_preset_metadata(preset)
+        history = history_of(metadata, preset)
+        label = metadata.get("task", "")
         label = f"{label} ({preset})" if label else str(preset)
         accuracy = next((key for key in ACCURACY_KEYS if key in history), None)
         for axis, key in ((loss_axis, "loss"), (accuracy_axis, accuracy)):

@@ -3,7 +3,6 @@ pretraining read (never the MR classifier's test sentences), and fill-mask
 answers to common English phrases chosen before it was trained."""
 
 import functools
-import json
 import shlex
 
 import keras
@@ -41,14 +40,13 @@ def test_pretraining_never_read_the_classifiers_test_sentences():
     """The MR texts it read are those outside the held-out split of
     `train classifier --dataset mr` at the same seed as the shipped
     classifiers' split (`classifier_tiny_mr`, `classifier_bert_tiny_mr`)."""
-    arguments = shlex.split(load_preset_metadata(SHIPPED)["training_command"])
+    metadata = load_preset_metadata(SHIPPED)
+    arguments = shlex.split(metadata["training_command"])
     assert arguments[arguments.index("--classifier-dataset") + 1] == "mr"
     seed = int(arguments[arguments.index("--seed") + 1])
     for classifier in ("classifier_tiny_mr", "classifier_bert_tiny_mr"):
         assert load_preset_metadata(classifier)["split_seed"] == seed
-    config = json.loads((PRESETS_DIR / SHIPPED / "metadata.json").read_text("utf-8"))[
-        "training_config"
-    ]
+    config = metadata["training_config"]
     assert config["classifier_dataset"] == "mr" and config["test_fraction"] == 0
 
 
