@@ -25,11 +25,11 @@ then our recipe with the same settings on each backend, and reports:
   validation text (nanoGPT's best checkpoint scored by its own model code).
 
 Ours runs without biases (`--no-bias`), as nanoGPT's configuration
-(`bias=False`), and with the environment `train lm` sets (TensorFlow's
-oneDNN CPU kernels, `applications.gpt.cli.TRAINING_ENVIRONMENT`). The
-difference that remains: our vocabulary holds the same 65 characters plus
-the reserved SentencePiece ids (specials, newline, space and 256 bytes),
-which never occur in the text.
+(`bias=False`), with nanoGPT's vocabulary of exactly the text's 65
+characters (`--no-byte-fallback`; plus `<unk>`, `<s>` and `</s>`, which
+never occur in the text: 68 ids), and with the environment `train lm` sets
+(TensorFlow's oneDNN CPU kernels,
+`applications.gpt.cli.TRAINING_ENVIRONMENT`).
 
 Run: python benchmarks/nanogpt_shakespeare.py --nanogpt ../nanoGPT
      (each run pinned as the caller pins it, e.g. `taskset -c 0`);
@@ -158,6 +158,7 @@ def run_ours(backend, text_path, config, work):
         epochs=8, steps_per_epoch=max(1, config["max_iters"] // 8),
         learning_rate=config["learning_rate"], warmup_steps=config["warmup_iters"],
         final_learning_rate=0.1, dropout=0.0, weight_decay=0.1, bias=False,
+        byte_fallback=False,
         verbose=2, checkpoint=str(Path(work) / f"ours_{backend}.weights.h5"),
     )  # fmt: skip
     # As `keras-attention train lm` runs: its environment defaults first.

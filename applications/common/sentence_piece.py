@@ -11,7 +11,9 @@ give `text` back exactly, in any language:
   newline would otherwise be unknown), and so is the space for a character
   vocabulary (however rare spaces are in the text, e.g. in Chinese);
 - byte fallback: a character outside the vocabulary becomes the tokens of
-  its UTF-8 bytes (`<0x00>` ... `<0xFF>`), never the unknown token.
+  its UTF-8 bytes (`<0x00>` ... `<0xFF>`), never the unknown token
+  (`byte_fallback=False` leaves the bytes out: an exact character
+  vocabulary, lossy on characters the texts did not have).
 
 The ids are fixed: first the special pieces (by default 0 `<unk>`, 1 `<s>`
 (start), 2 `</s>` (end); an application may name its own, e.g. `[PAD]`,
@@ -47,6 +49,7 @@ def train_sentence_piece(
     special_pieces=None,
     extra_symbols=(),
     add_dummy_prefix=False,
+    byte_fallback=True,
 ):
     """Learns a lossless SentencePiece model from texts.
 
@@ -73,6 +76,12 @@ def train_sentence_piece(
             space, so that its first word has the same pieces as inside a
             sentence (the decoder removes that space again); for
             sentence-level tasks, not for a stream of text.
+        byte_fallback: whether the 256 byte tokens are reserved and a
+            character without a piece becomes its bytes (lossless). False:
+            the vocabulary is the specials, `"\\n"`, the extra symbols
+            and the learned pieces only (for characters, exactly the
+            characters of the texts, as nanoGPT's character vocabulary),
+            and any other character becomes the unknown piece.
 
     Returns:
         bytes, the serialized SentencePiece model proto.
@@ -98,11 +107,13 @@ def train_sentence_piece(
         )
     symbols = ["\n"] + (["\u2581"] if model_type == "char" else [])
     symbols += list(extra_symbols)
-    reserved = len(special_pieces) + len(symbols) + 256
+    reserved = len(special_pieces) + len(symbols) + (256 if byte_fallback else 0)
     if not isinstance(vocabulary_size, int) or vocabulary_size <= reserved:
         raise ValueError(
             f"`vocabulary_size` must be an integer above {reserved} (the "
-            "special, newline and 256 byte tokens come first). Received: "
+            "special and newline tokens"
+            + (" and 256 byte tokens" if byte_fallback else "")
+            + " come first). Received: "
             f"vocabulary_size={vocabulary_size!r}"
         )
     lines = [line for text in texts for line in text.split("\n") if line]
@@ -129,7 +140,7 @@ def train_sentence_piece(
             vocab_size=vocabulary_size,
             hard_vocab_limit=False,
             character_coverage=character_coverage,
-            byte_fallback=True,
+            byte_fallback=byte_fallback,
             normalization_rule_name="identity",
             remove_extra_whitespaces=False,
             add_dummy_prefix=add_dummy_prefix,

@@ -45,7 +45,12 @@ class GPTTokenizer(
 
     @classmethod
     def from_texts(
-        cls, texts, vocabulary_size=512, model_type="char", character_coverage=1.0
+        cls,
+        texts,
+        vocabulary_size=512,
+        model_type="char",
+        character_coverage=1.0,
+        byte_fallback=True,
     ):
         """Learns the vocabulary from texts (see `train_sentence_piece`).
 
@@ -56,6 +61,10 @@ class GPTTokenizer(
             model_type: `"char"`, `"bpe"` or `"unigram"`.
             character_coverage: share of characters given a token of their
                 own; the rarest others are spelled in bytes.
+            byte_fallback: False: no byte tokens; a character vocabulary
+                is then the 3 specials and exactly the characters of the
+                texts (nanoGPT's), and an unseen character becomes `<unk>`
+                (`detokenize` writes it `" \u2047 "`).
 
         Returns:
             A `GPTTokenizer`.
@@ -65,6 +74,10 @@ class GPTTokenizer(
         """
         return cls(
             proto=train_sentence_piece(
-                texts, vocabulary_size, model_type, character_coverage
+                texts,
+                vocabulary_size,
+                model_type,
+                character_coverage,
+                byte_fallback=byte_fallback,
             )
         )

@@ -107,6 +107,13 @@ class GPTTrainingConfig(TransformerTrainingConfig):
         "model",
         "(0, 1]",
     )
+    byte_fallback: bool = option(
+        True,
+        "spell characters outside the vocabulary in byte tokens (256 ids); "
+        "--no-byte-fallback: no byte tokens, unseen characters become <unk> "
+        "(for characters, exactly those of the training text, as nanoGPT's)",
+        "model",
+    )
     sequence_length: int = option(
         64, "the context: tokens the model sees (block size)", "model", "[2, inf)"
     )
@@ -270,6 +277,7 @@ def build_gpt(config, texts):
         vocabulary_size=config.vocabulary_size,
         model_type=config.tokenizer,
         character_coverage=config.character_coverage,
+        byte_fallback=config.byte_fallback,
     )
     backbone = GPTBackbone(
         vocabulary_size=tokenizer.vocabulary_size(),

@@ -64,6 +64,21 @@ def test_unseen_characters_fall_back_to_bytes_not_unknown():
     assert tokenizer.start_token_id == tokenizer.end_token_id == 2
 
 
+def test_without_byte_fallback_the_vocabulary_is_exactly_the_characters():
+    # nanoGPT's character vocabulary: sorted(set(text)), here 10 characters.
+    text = "To be, or not\nto be"
+    tokenizer = GPTTokenizer.from_texts([text], byte_fallback=False)
+    vocabulary = tokenizer.get_vocabulary()
+    assert vocabulary[:3] == ["<unk>", "<s>", "</s>"]
+    characters = {"\u2581" if c == " " else c for c in text}
+    assert sorted(vocabulary[3:]) == sorted(characters)
+    assert tokenizer.vocabulary_size() == 3 + len(set(text))
+    assert tokenizer.detokenize(tokenizer.tokenize(text)) == text
+    # An unseen character is <unk> (id 0), not its bytes.
+    ids = np.asarray(tokenizer.tokenize("toé")).tolist()
+    assert ids[:2] == np.asarray(tokenizer.tokenize("to")).tolist() and ids[2] == 0
+
+
 def test_preset_round_trip_gives_the_same_ids(tmp_path):
     gpt = build_gpt()
     gpt.save_to_preset(tmp_path / "preset")
