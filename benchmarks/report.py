@@ -9,6 +9,7 @@ Example:
     >>> page = render([], "python benchmarks/run_all.py", wall_seconds=1.0)
 """
 
+import json
 import os
 
 FIXES_PAGE = os.path.join(
@@ -392,7 +393,29 @@ def _throughput(records):
             )
     rows.sort()
     header = ["preset", "backend", "params", "batch", "ms/step", "throughput", "unit"]
-    return _table(header, rows) if rows else "No results.\n"
+    if not rows:
+        return "No results.\n"
+    return _table(header, rows) + _retrained_since(rows)
+
+
+def _retrained_since(rows):
+    """A note for each preset whose shipped version has another parameter
+    count than the one measured (retrained since the record was written)."""
+    presets = os.path.join(os.path.dirname(__file__), "..", "applications", "presets")
+    notes = []
+    for name, measured in sorted({(row[0], row[2]) for row in rows}):
+        path = os.path.join(presets, name, "metadata.json")
+        if not os.path.isfile(path):
+            continue
+        with open(path, encoding="utf-8") as file:
+            count = json.load(file).get("parameter_count")
+        if count is not None and _f(count, 0) != measured:
+            notes.append(
+                f"\nThe `{name}` rows were measured with a previous version of "
+                f"the preset ({measured} parameters); the shipped one has "
+                f"{_f(count, 0)}.\n"
+            )
+    return "".join(notes)
 
 
 def _tokenization(records):
