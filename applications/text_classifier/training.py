@@ -188,22 +188,28 @@ class TextClassifierTrainingConfig(ClassificationTrainingConfig):
             )
 
 
+def _backbone_cls(config):
+    """The backbone class `config` trains (whose layout map shards it):
+    `TextClassifierBackbone`, or the preset's, e.g. `BertBackbone` for a
+    BERT masked-LM preset (also by its built-in name)."""
+    from applications.common.presets import preset_config
+    from applications.text_classifier.backbone import TextClassifierBackbone
+    from applications.text_classifier.task import resolve_classifier_preset
+
+    if config.preset is None:
+        return TextClassifierBackbone
+    preset = resolve_classifier_preset(config.preset)
+    return preset_config(preset)[0] or TextClassifierBackbone
+
+
 def train(config, command=None):
     """`classifier, record = train(config)`: a `TextClassifier` trained as
     `config` says, and its record, both written to `config.output` when set
     (`command`, the command line, is kept in the record)."""
     from applications.data.splits import split_arrays
     from applications.data.text_classification import encode_labels
-    from applications.text_classifier.backbone import TextClassifierBackbone
 
-    backbone_cls = TextClassifierBackbone
-    if config.preset is not None:  # BertBackbone for a BERT masked-LM preset
-        from applications.common.presets import preset_config
-        from applications.text_classifier.task import resolve_classifier_preset
-
-        preset = resolve_classifier_preset(config.preset)  # also a built-in name
-        backbone_cls = preset_config(preset)[0] or backbone_cls
-    run = training.TrainingRun(config, command, backbone_cls=backbone_cls)
+    run = training.TrainingRun(config, command, backbone_cls=_backbone_cls(config))
     texts, labels, data_description = load_examples(config)
     label_ids, label_names = encode_labels(labels)
     options = config.split_options()
@@ -506,7 +512,6 @@ def cross_validate(config, num_folds, command=None):
     from applications.common.files import check_output_file, write_json
     from applications.data.splits import fold_assignments
     from applications.data.text_classification import encode_labels
-    from applications.text_classifier.backbone import TextClassifierBackbone
 
     if config.output is not None:  # before the folds train
         check_output_file(config.output, overwrite=config.overwrite)
@@ -521,7 +526,7 @@ def cross_validate(config, num_folds, command=None):
                 config,
                 command,
                 seed=config.seed + fold,
-                backbone_cls=TextClassifierBackbone,
+                backbone_cls=_backbone_cls(config),
                 resumable=False,  # `output` is the report, not a preset
             )
             train_rows = np.flatnonzero(fold_of != fold)
