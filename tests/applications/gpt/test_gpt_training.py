@@ -8,6 +8,7 @@ import pytest
 
 from applications.cli import main
 from applications.data import language_modeling as data
+from applications.gpt.task import GPT
 from applications.gpt.tokenizer import GPTTokenizer
 from applications.gpt.training import GPTTrainingConfig, train
 
@@ -23,11 +24,14 @@ def test_train_generate_evaluate_commands(tmp_path, capsys):
     output = tmp_path / "my_gpt"
     status = main(
         ["train", "lm", "--data", str(text_file), "--output", str(output),
-         "--epochs", "2", "--steps-per-epoch", "3", *TINY,
+         "--epochs", "2", "--steps-per-epoch", "3", *TINY, "--no-byte-fallback",
          "--checkpoint", str(tmp_path / "best.weights.h5")]
     )  # fmt: skip
     assert status == 0
     metadata = json.loads((output / "metadata.json").read_text())
+    # --no-byte-fallback: exactly the training text's characters, 3 specials.
+    tokenizer = GPT.from_preset(str(output)).preprocessor.tokenizer
+    assert tokenizer.vocabulary_size() == 3 + len(set(TEXT[: int(len(TEXT) * 0.9)]))
     assert metadata["training_command"].startswith("keras-attention train lm")
     assert metadata["epochs_run"] == 2
     assert len(metadata["history"]["val_loss"]) == 2
