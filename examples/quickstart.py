@@ -5,10 +5,11 @@
 Generates a few lines with the GPT presets (Shakespeare, character level;
 Tang poems from a title), translates English to Chinese with the Transformer
 and with the GRU + additive-attention translator, classifies movie-review
-sentences, classifies handwritten digits with the Vision Transformer, and
-draws where the models look: heatmaps of the GPT's self-attention over its
-generated text and of the translator's cross-attention for each sentence
-(PNG).
+sentences, fills in masked words and characters with the BERT presets
+(English; a famous line of a Tang poem), classifies handwritten digits with
+the Vision Transformer, and draws where the models look: heatmaps of the
+GPT's self-attention over its generated text and of the translator's
+cross-attention for each sentence (PNG).
 """
 
 import argparse
@@ -18,6 +19,10 @@ from pathlib import Path
 
 POEM_TITLES = ["春夜", "登高"]
 SENTENCES = ["I like tea.", "Where is the station?", "Tom is my friend."]
+MASKED = [
+    ("bert_tiny_en", "How are [MASK]?"),
+    ("bert_tiny_tang_poems", "海上生明[MASK]，天涯共此時。"),
+]
 REVIEWS = [
     "a gorgeous, witty, seductive movie.",
     "the plot is a mess and the acting is worse.",
@@ -41,7 +46,13 @@ def main(argv=None):
 
     matplotlib.use("Agg")  # files only, no window
 
-    from applications import GPT, TextClassifier, Translator, VisionTransformer
+    from applications import (
+        GPT,
+        BertMaskedLM,
+        TextClassifier,
+        Translator,
+        VisionTransformer,
+    )
     from applications.data.images import load_digits
     from applications.gpt.generation import make_sampler
     from keras_attention.visualization import plot_attention_heatmap
@@ -97,6 +108,12 @@ def main(argv=None):
     labels, probabilities = classifier.classify(REVIEWS)
     for review, label, row in zip(REVIEWS, labels, probabilities):
         print(f"{label:9} {row.max():.2f}  {review}")
+
+    print("\n== Fill in the blank (BERT masked language models)")
+    for preset, text in MASKED:
+        (candidates,) = BertMaskedLM.from_preset(preset).fill_mask([text], top_k=3)[0]
+        guesses = ", ".join(f"{token.strip()!r} {p:.2f}" for token, p in candidates)
+        print(f"{text:24} {guesses}")
 
     print("\n== Handwritten digits (8x8) with a Vision Transformer")
     vit = VisionTransformer.from_preset("vit_tiny_digits")

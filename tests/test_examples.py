@@ -27,6 +27,8 @@ def test_quickstart_generates_translates_classifies_and_draws_attention(
     # Each poem continues its title (a prompt of the Tang poems preset).
     assert "春夜\n" in printed and "登高\n" in printed
     assert "车站" in printed  # "Where is the station?" -> ...车站...
+    # Fill-mask: "How are [MASK]?" -> you; "海上生明[MASK]，..." -> 月.
+    assert "'you'" in printed and "'月'" in printed
     heatmaps = sorted(tmp_path.glob("attention_*.png"))
     assert len(heatmaps) == 3 and all(p.stat().st_size > 10_000 for p in heatmaps)
     predicted = next(line for line in printed.splitlines() if line.startswith("pre"))

@@ -1,6 +1,8 @@
-"""The shipped English masked-LM preset `bert_tiny_en`: its record, what
-pretraining read (never the MR classifier's test sentences), and fill-mask
-answers to common English phrases chosen before it was trained."""
+"""The shipped masked-LM presets: their records; for the English
+`bert_tiny_en`, what pretraining read (never the MR classifier's test
+sentences); fill-mask answers chosen before each was trained (common English
+phrases; characters of famous lines of Tang poems for the Chinese
+`bert_tiny_tang_poems`)."""
 
 import functools
 import shlex
@@ -14,25 +16,27 @@ from applications.common.presets import PRESETS_DIR, load_preset_metadata
 from applications.text_classifier.task import BertTextClassifier, TextClassifier
 
 SHIPPED = "bert_tiny_en"
+TANG_POEMS = "bert_tiny_tang_poems"
 
 
 @functools.cache
-def shipped():
-    return BertMaskedLM.from_preset(SHIPPED)
+def shipped(name=SHIPPED):
+    return BertMaskedLM.from_preset(name)
 
 
-def test_shipped_preset_is_registered_with_its_record():
-    registered = BertMaskedLM.presets[SHIPPED]["metadata"]
-    metadata = load_preset_metadata(SHIPPED)
+@pytest.mark.parametrize("name", [SHIPPED, TANG_POEMS])
+def test_shipped_preset_is_registered_with_its_record(name):
+    registered = BertMaskedLM.presets[name]["metadata"]
+    metadata = load_preset_metadata(name)
     assert registered["task"] == "BertMaskedLM" and registered["path"] == "bert"
-    assert registered["params"] == shipped().count_params()
+    assert registered["params"] == shipped(name).count_params()
     command = metadata["training_command"]
-    assert command.startswith("keras-attention train mlm --data ")
+    assert command.startswith("keras-attention train mlm --data")
     assert metadata["training_wall_time_seconds"] > 0
     accuracy = metadata["validation_masked_accuracy"]
     assert 0.3 < accuracy < 1
     assert f"{accuracy:.1%}" in registered["result"]
-    size = sum(p.stat().st_size for p in (PRESETS_DIR / SHIPPED).rglob("*"))
+    size = sum(p.stat().st_size for p in (PRESETS_DIR / name).rglob("*"))
     assert size < 10e6
 
 
@@ -83,3 +87,33 @@ def test_a_classifier_fine_tunes_from_the_built_in_name():
         keras.ops.convert_to_numpy(classifier.backbone.token_embedding.embeddings),
         keras.ops.convert_to_numpy(pretrained),
     )
+
+
+# Chosen before the preset was trained: one character of a famous line
+# (Wang Zhihuan, Meng Haoran, Du Fu, Meng Jiao, Wang Wei, Zhang Jiuling, Bai
+# Juyi), the whole couplet given, as the data writes it (traditional
+# characters). The small encoder learned the poems' common words, not these
+# lines: one of the seven is in its top 5 (docs/bert.md); the others are
+# kept as strict expected failures, with what it proposed instead.
+def _missed(text, character, top_5):
+    reason = f"not in the top 5 ({top_5}): see docs/bert.md"
+    return pytest.param(
+        text, character, marks=pytest.mark.xfail(strict=True, reason=reason)
+    )
+
+
+COUPLETS = [
+    _missed("白日依山[MASK]，黃河入海流。", "盡", "水 外 遠 上 色"),
+    _missed("春眠不覺[MASK]，處處聞啼鳥。", "曉", "人 時 客 鳥 夜"),
+    _missed("國破山河[MASK]，城春草木深。", "在", "遠 靜 闊 盡 上"),
+    _missed("慈母手中[MASK]，遊子身上衣。", "線", "客 子 酒 意 道"),
+    _missed("獨在異鄉爲異[MASK]，每逢佳節倍思親。", "客", "事 人 物 國 年"),
+    ("海上生明[MASK]，天涯共此時。", "月"),
+    _missed("離離原上[MASK]，一歲一枯榮。", "草", "別 事 客 日 道"),
+]
+
+
+@pytest.mark.parametrize("text, character", COUPLETS)
+def test_fill_mask_completes_famous_lines_of_tang_poems(text, character):
+    (candidates,) = shipped(TANG_POEMS).fill_mask([text], top_k=5)[0]
+    assert character in [token for token, _ in candidates], candidates
