@@ -404,6 +404,8 @@ def _retrained_since(rows):
     presets = os.path.join(os.path.dirname(__file__), "..", "applications", "presets")
     notes = []
     for name, measured in sorted({(row[0], row[2]) for row in rows}):
+        if measured == _f(None):  # a failed or skipped run measured nothing
+            continue
         path = os.path.join(presets, name, "metadata.json")
         if not os.path.isfile(path):
             continue

@@ -519,6 +519,7 @@ def cross_validate(config, num_folds, command=None):
     label_ids, label_names = encode_labels(labels)
     label_ids = np.asarray(label_ids)
     fold_of = fold_assignments(len(texts), num_folds, seed=config.seed)
+    backbone_cls = _backbone_cls(config)  # one preset lookup for all folds
     accuracies = []
     with training.Stopwatch() as watch:
         for fold in range(num_folds):
@@ -526,7 +527,7 @@ def cross_validate(config, num_folds, command=None):
                 config,
                 command,
                 seed=config.seed + fold,
-                backbone_cls=_backbone_cls(config),
+                backbone_cls=backbone_cls,
                 resumable=False,  # `output` is the report, not a preset
             )
             train_rows = np.flatnonzero(fold_of != fold)

@@ -54,20 +54,21 @@ def test_pretraining_never_read_the_classifiers_test_sentences():
     assert config["classifier_dataset"] == "mr" and config["test_fraction"] == 0
 
 
+def _missed(text, answer, top_5):
+    """A case whose answer was not in the top 5: a strict expected failure
+    that names what the preset proposed instead."""
+    reason = f"not in the top 5 ({top_5}): see docs/bert.md"
+    return pytest.param(
+        text, answer, marks=pytest.mark.xfail(strict=True, reason=reason)
+    )
+
+
 # Chosen before the preset was trained: frequent phrases of the English side
 # of eng-cmn and of movie reviews, each with one obvious word.
 PHRASES = [
     ("How are [MASK]?", " you"),
     ("I don't [MASK] what you mean.", " know"),
-    pytest.param(
-        "Thank you very [MASK].",
-        " much",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="not in the top 5 (busy, long, late, interesting, good): "
-            "see docs/bert.md",
-        ),
-    ),
+    _missed("Thank you very [MASK].", " much", "busy, long, late, interesting, good"),
 ]
 
 
@@ -95,13 +96,6 @@ def test_a_classifier_fine_tunes_from_the_built_in_name():
 # characters). The small encoder learned the poems' common words, not these
 # lines: one of the seven is in its top 5 (docs/bert.md); the others are
 # kept as strict expected failures, with what it proposed instead.
-def _missed(text, character, top_5):
-    reason = f"not in the top 5 ({top_5}): see docs/bert.md"
-    return pytest.param(
-        text, character, marks=pytest.mark.xfail(strict=True, reason=reason)
-    )
-
-
 COUPLETS = [
     _missed("白日依山[MASK]，黃河入海流。", "盡", "水 外 遠 上 色"),
     _missed("春眠不覺[MASK]，處處聞啼鳥。", "曉", "人 時 客 鳥 夜"),
