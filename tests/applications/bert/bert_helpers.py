@@ -49,9 +49,13 @@ def build_masked_lm(tokenizer, sequence_length=12, mask_selection_length=4, **kw
 
 
 def train_on_sentences(masked_lm, steps=200, batch_size=48, seed=0):
-    """Fits `masked_lm` on `SENTENCES`, masked anew in every batch."""
-    import tensorflow as tf
+    """Fits `masked_lm` on `SENTENCES`, masked anew in every batch.
 
+    BERT's masking (15% of the words, at most `mask_selection_length` a row;
+    of those 80% `[MASK]`, 10% a random token, 10% unchanged) is drawn here
+    by a seeded numpy generator: the preprocessor draws its masks in
+    `tf.data` from TensorFlow's op seeds, which depend on what else the
+    process built, so a test's outcome would hang on the tests before it."""
     keras.utils.set_random_seed(seed)
     masked_lm.compile(
         optimizer=keras.optimizers.Adam(1e-2),
@@ -59,13 +63,47 @@ def train_on_sentences(masked_lm, steps=200, batch_size=48, seed=0):
         # these few steps take to run.
         jit_compile=keras.config.backend() == "jax",
     )
-    dataset = (
-        tf.data.Dataset.from_tensor_slices(SENTENCES)
-        .repeat()
-        .shuffle(64, seed=seed)
-        .batch(batch_size)
+    x, labels, weights = masked_lm.preprocess_samples(SENTENCES)
+    x = {key: keras.ops.convert_to_numpy(value) for key, value in x.items()}
+    labels, weights = map(keras.ops.convert_to_numpy, (labels, weights))
+    token_ids = x["token_ids"].copy()  # the preprocessor's draw, unmasked
+    for row, positions in enumerate(x["mask_positions"]):
+        chosen = weights[row] > 0
+        token_ids[row, positions[chosen]] = labels[row, chosen]
+    tokenizer = masked_lm.preprocessor.tokenizer
+    special = np.isin(
+        token_ids,
+        [tokenizer.pad_token_id, tokenizer.cls_token_id, tokenizer.sep_token_id],
     )
-    return masked_lm.fit(dataset, steps_per_epoch=steps, epochs=1, verbose=0)
+    selection_length = x["mask_positions"].shape[1]
+    rng = np.random.default_rng(seed)
+    rows = rng.integers(len(SENTENCES), size=steps * batch_size)
+    batch = {key: value[rows].copy() for key, value in x.items()}
+    batch["token_ids"] = token_ids[rows].copy()
+    batch["mask_positions"][:] = 0
+    y = np.zeros_like(batch["mask_positions"])
+    sample_weight = np.zeros(y.shape, "float32")
+    for i, row in enumerate(rows):
+        words = np.flatnonzero(~special[row])
+        chosen = words[rng.random(len(words)) < 0.15][:selection_length]
+        y[i, : len(chosen)] = token_ids[row, chosen]
+        sample_weight[i, : len(chosen)] = 1.0
+        batch["mask_positions"][i, : len(chosen)] = chosen
+        draw = rng.random(len(chosen))
+        random_ids = rng.integers(tokenizer.vocabulary_size(), size=len(chosen))
+        replaced = np.where(draw < 0.9, random_ids, token_ids[row, chosen])
+        batch["token_ids"][i, chosen] = np.where(
+            draw < 0.8, tokenizer.mask_token_id, replaced
+        )
+    return masked_lm.fit(
+        batch,
+        y,
+        sample_weight=sample_weight,
+        batch_size=batch_size,
+        epochs=1,
+        shuffle=False,
+        verbose=0,
+    )
 
 
 def word_texts(count, length, seed=0):
