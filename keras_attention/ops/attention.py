@@ -279,16 +279,29 @@ def _explicit_attention(query, key, value, mask, is_causal, scale, weights_dropo
     to NaN) from inputs of magnitude ~100. bfloat16 has float32's range and
     keeps its own matmul. The weights are cast back to the values' dtype;
     their average of the values cannot overflow.
+
+    Two full-size (B, H, T, S) operations are left out, ~2% of a small
+    GPT's training step on TensorFlow (`docs/gpt.md`): float32 queries are
+    scaled before Q K^T (D values a row instead of S), and masked keys are
+    not zeroed again after the softmax, where exp(-1e9 - max) is already
+    exactly 0. Only a row whose keys are all masked comes out uniform here;
+    `scaled_dot_product_attention` zeroes those rows' output and weights.
     """
     if keras.backend.standardize_dtype(query.dtype) == "float16":
         query, key = ops.cast(query, "float32"), ops.cast(key, "float32")
+    scaled_queries = keras.backend.standardize_dtype(query.dtype) == "float32"
+    if scaled_queries:
+        query = ops.multiply(query, scale)
     scores = ops.einsum("bthd,bshd->bhts", query, key)  # (B, H, T, S)
-    scores = ops.multiply(ops.cast(scores, "float32"), scale)
+    scores = ops.cast(scores, "float32")
+    if not scaled_queries:
+        scores = ops.multiply(scores, scale)
     if is_causal:
         mask = causal_mask(ops.shape(query)[1], ops.shape(key)[1])[None]
     if mask is not None:
         mask = ops.expand_dims(mask, 1)  # (B, 1, T, S)
-    weights = masked_softmax(scores, mask, dtype=value.dtype)
+        scores = ops.where(mask, scores, _MASKED_SCORE)
+    weights = ops.cast(ops.softmax(scores, axis=-1), value.dtype)
     attended = weights if weights_dropout is None else weights_dropout(weights)
     output = ops.einsum("bhts,bshv->bthv", attended, value)  # (B, T, H, V)
     return output, weights
