@@ -112,7 +112,9 @@ def load_dataset(name, data_dir=None):
             Keras cache.
 
     Returns:
-        `(documents, source)`: list of str and the file or URL read.
+        `(documents, source)`: list of str and the file read, as records
+        show it (`../shared/...` beside the repository, not this machine's
+        absolute path).
     """
     if name not in DATASETS:
         raise ValueError(f"Unknown data set {name!r}; known: {sorted(DATASETS)}.")
@@ -123,10 +125,20 @@ def load_dataset(name, data_dir=None):
             raise FileNotFoundError(f"No {DATASETS[name]!r} in {str(data_dir)!r}.")
         path = download_dataset(name)
     if name == "tiny_shakespeare":
-        return [read_text(path)], str(path)
+        return [read_text(path)], _shown(path)
     rows = [line.split("\t") for _, line in read_lines(path)][1:]  # a header
     documents = [tang_poem_document(r[0], r[2]) for r in rows if len(r) == 3]
-    return documents, str(path)
+    return documents, _shown(path)
+
+
+def _shown(path):
+    """`path` relative to the repository when it lies beside it (the shared
+    data: `../shared/...`), else as it is (the Keras cache)."""
+    beside = Path(__file__).resolve().parents[3]
+    try:
+        return str(Path("..") / Path(path).resolve().relative_to(beside))
+    except ValueError:
+        return str(path)
 
 
 def default_directory(filename):
