@@ -125,10 +125,13 @@ class GPT(PresetMixin, keras_hub.models.CausalLM):
         self.repetition_penalty = float(repetition_penalty)
         # Top-k over at least the whole vocabulary samples from all of it;
         # `ops.top_k` with k above the vocabulary size fails on every backend
-        # (an exact character vocabulary can hold fewer than 40 tokens).
+        # (an exact character vocabulary can hold fewer than 40 tokens). A
+        # copy is lowered: the caller's sampler keeps its k.
         k = getattr(self.sampler, "k", None)
         if k is not None and k > self.backbone.vocabulary_size:
-            self.sampler.k = self.backbone.vocabulary_size
+            config = self.sampler.get_config()
+            config["k"] = self.backbone.vocabulary_size
+            self.sampler = type(self.sampler).from_config(config)
 
     def preprocess_samples(self, x, y=None, sample_weight=None):
         """Strings go through the preprocessor; token-id batches (a dict of

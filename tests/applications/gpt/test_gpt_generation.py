@@ -101,6 +101,18 @@ def test_seeded_samplers_are_reproducible(gpt, name):
     np.testing.assert_array_equal(outputs[0], outputs[1])
 
 
+def test_top_k_above_the_vocabulary_samples_from_all_of_it(gpt):
+    vocabulary_size = gpt.backbone.vocabulary_size
+    sampler = generation.make_sampler("top_k", top_k=vocabulary_size + 50, seed=3)
+    gpt.compile(sampler=sampler)
+    assert sampler.k == vocabulary_size + 50  # the caller's object is kept
+    assert gpt.sampler.k == vocabulary_size
+    generated = _generated_ids(gpt, PROMPTS, 16)
+    gpt.compile(sampler=generation.make_sampler("top_k", top_k=vocabulary_size, seed=3))
+    np.testing.assert_array_equal(generated, _generated_ids(gpt, PROMPTS, 16))
+    gpt.compile(sampler="greedy")
+
+
 def test_beam_search_keeps_the_prompts():
     gpt = build_gpt()
     gpt.compile(sampler=generation.make_sampler("beam", num_beams=3))
