@@ -28,7 +28,14 @@ from applications import (  # noqa: E402, F401 (importing the tasks registers th
 )
 from applications.common.presets import load_preset_metadata  # noqa: E402
 
-ACCURACY_KEYS = ("sparse_categorical_accuracy", "accuracy", "masked_accuracy")
+# The accuracy each task records (categorical: a classifier trained on
+# soft targets, e.g. with a teacher).
+ACCURACY_KEYS = (
+    "sparse_categorical_accuracy",
+    "categorical_accuracy",
+    "accuracy",
+    "masked_accuracy",
+)
 
 
 def history_of(metadata, preset):
