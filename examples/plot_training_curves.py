@@ -70,7 +70,7 @@ def plot(presets, output, title=None):
                 axis.plot(epochs, history[f"val_{key}"], ".-", color=color,
                           label=f"{label}, validation")  # fmt: skip
     loss_axis.set_title("loss")
-    accuracy_axis.set_title("accuracy (training: with dropout)")
+    accuracy_axis.set_title("accuracy (training: over the epoch, with any dropout)")
     for axis in (loss_axis, accuracy_axis):
         axis.set_xlabel("epoch")
         axis.grid(alpha=0.3)

@@ -97,13 +97,13 @@ def test_a_classifier_fine_tunes_from_the_built_in_name():
 # lines: one of the seven is in its top 5 (docs/bert.md); the others are
 # kept as strict expected failures, with what it proposed instead.
 COUPLETS = [
-    _missed("白日依山[MASK]，黃河入海流。", "盡", "水 外 遠 上 色"),
-    _missed("春眠不覺[MASK]，處處聞啼鳥。", "曉", "人 時 客 鳥 夜"),
-    _missed("國破山河[MASK]，城春草木深。", "在", "遠 靜 闊 盡 上"),
-    _missed("慈母手中[MASK]，遊子身上衣。", "線", "客 子 酒 意 道"),
-    _missed("獨在異鄉爲異[MASK]，每逢佳節倍思親。", "客", "事 人 物 國 年"),
+    _missed("白日依山[MASK]，黃河入海流。", "盡", "水 路 雨 寺 北"),
+    _missed("春眠不覺[MASK]，處處聞啼鳥。", "曉", "夢 睡 夜 處 意"),
+    _missed("國破山河[MASK]，城春草木深。", "在", "遠 近 闊 淺 靜"),
+    _missed("慈母手中[MASK]，遊子身上衣。", "線", "人 書 事 身 客"),
+    _missed("獨在異鄉爲異[MASK]，每逢佳節倍思親。", "客", "事 域 志 境 俗"),
     ("海上生明[MASK]，天涯共此時。", "月"),
-    _missed("離離原上[MASK]，一歲一枯榮。", "草", "別 事 客 日 道"),
+    _missed("離離原上[MASK]，一歲一枯榮。", "草", "客 路 事 樹 地"),
 ]
 
 
