@@ -28,6 +28,8 @@ TANG_POEMS_URL = (
 )
 #: Known data sets: name -> file under `../shared/data/language_modeling`.
 DATASETS = {"tiny_shakespeare": "tinyshakespeare.txt", "tang_poems": "tang_poems.tsv"}
+# The repository: the shared data lies beside it, in `../shared`.
+_REPOSITORY = Path(__file__).resolve().parents[2]
 
 
 def read_text(path):
@@ -134,9 +136,8 @@ def load_dataset(name, data_dir=None):
 def _shown(path):
     """`path` relative to the repository when it lies beside it (the shared
     data: `../shared/...`), else as it is (the Keras cache)."""
-    beside = Path(__file__).resolve().parents[3]
     try:
-        return str(Path("..") / Path(path).resolve().relative_to(beside))
+        return str(Path("..") / Path(path).resolve().relative_to(_REPOSITORY.parent))
     except ValueError:
         return str(path)
 
@@ -144,8 +145,7 @@ def _shown(path):
 def default_directory(filename):
     """`../shared/data/language_modeling` (from the working directory or the
     repository) if it holds `filename`, else None."""
-    repository = Path(__file__).resolve().parents[2]
-    for base in (Path.cwd(), repository):
+    for base in (Path.cwd(), _REPOSITORY):
         candidate = (base / ".." / "shared" / "data" / "language_modeling").resolve()
         if (candidate / filename).is_file():
             return candidate

@@ -63,24 +63,26 @@ def train_on_sentences(masked_lm, steps=200, batch_size=48, seed=0):
         # these few steps take to run.
         jit_compile=keras.config.backend() == "jax",
     )
-    x, labels, weights = masked_lm.preprocess_samples(SENTENCES)
-    x = {key: keras.ops.convert_to_numpy(value) for key, value in x.items()}
-    labels, weights = map(keras.ops.convert_to_numpy, (labels, weights))
-    token_ids = x["token_ids"].copy()  # the preprocessor's draw, unmasked
-    for row, positions in enumerate(x["mask_positions"]):
-        chosen = weights[row] > 0
-        token_ids[row, positions[chosen]] = labels[row, chosen]
-    tokenizer = masked_lm.preprocessor.tokenizer
+    preprocessor = masked_lm.preprocessor
+    tokenizer = preprocessor.tokenizer
+    preprocessor.build(None)  # makes its packer
+    token_ids, _ = preprocessor.packer(tokenizer(SENTENCES))  # unmasked
+    token_ids = keras.ops.convert_to_numpy(token_ids)
     special = np.isin(
         token_ids,
         [tokenizer.pad_token_id, tokenizer.cls_token_id, tokenizer.sep_token_id],
     )
-    selection_length = x["mask_positions"].shape[1]
+    selection_length = preprocessor.mask_selection_length
     rng = np.random.default_rng(seed)
     rows = rng.integers(len(SENTENCES), size=steps * batch_size)
-    batch = {key: value[rows].copy() for key, value in x.items()}
-    batch["token_ids"] = token_ids[rows].copy()
-    batch["mask_positions"][:] = 0
+    sampled = token_ids[rows]  # a copy (integer indexing), masked below
+    batch = {
+        "token_ids": sampled,
+        "padding_mask": sampled != tokenizer.pad_token_id,
+        "mask_positions": np.zeros((len(rows), selection_length), "int32"),
+    }
+    if "segment_ids" in masked_lm.backbone.input:
+        batch["segment_ids"] = np.zeros_like(batch["token_ids"])
     y = np.zeros_like(batch["mask_positions"])
     sample_weight = np.zeros(y.shape, "float32")
     for i, row in enumerate(rows):
