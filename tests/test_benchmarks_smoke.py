@@ -1,6 +1,7 @@
 """The benchmarks run and measure the right things (tiny sizes, no timings checked)."""
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -91,6 +92,16 @@ def test_timing_and_memory_helpers():
     # A 64 MiB array held during the call shows up in the sampled peak.
     assert common.peak_memory_mib(lambda: np.ones(2**24, "float32").sum()) >= 0
     assert common.machine_info()["backend"] == keras.backend.backend()
+
+
+def test_the_processor_names_its_family_and_vector_instructions():
+    if not os.path.exists("/proc/cpuinfo"):
+        pytest.skip("no /proc/cpuinfo")
+    with open("/proc/cpuinfo") as cpuinfo:
+        flags = next(line for line in cpuinfo if line.startswith("flags")).split()
+    processor = common.machine_info()["processor"]
+    assert re.search(r"\(family \S+ model \S+, (AVX-512|AVX2|AVX|no AVX)\)$", processor)
+    assert ("AVX-512" in processor) == ("avx512f" in flags), processor
 
 
 def test_report_renders_goals_and_errors():

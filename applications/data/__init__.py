@@ -6,4 +6,5 @@
 - `augmentation`: seeded random shifts, flips and rotations of images.
 - `splits`: seeded (stratified) train / validation / test splits, K folds.
 - `text_lines`: reading text files line by line, with line numbers for errors.
+- `shared`: the data sets in `../shared/data` beside the repository.
 """

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from applications.data.shared import shared_data_directory, shown
 from applications.data.splits import split_indices
 from applications.data.text_lines import read_lines
 
@@ -28,10 +29,9 @@ TANG_POEMS_URL = (
 )
 #: Known data sets: name -> file under `../shared/data/language_modeling`.
 DATASETS = {"tiny_shakespeare": "tinyshakespeare.txt", "tang_poems": "tang_poems.tsv"}
+
+
 # The repository: the shared data lies beside it, in `../shared`.
-_REPOSITORY = Path(__file__).resolve().parents[2]
-
-
 def read_text(path):
     """The whole UTF-8 text of a file.
 
@@ -127,29 +127,15 @@ def load_dataset(name, data_dir=None):
             raise FileNotFoundError(f"No {DATASETS[name]!r} in {str(data_dir)!r}.")
         path = download_dataset(name)
     if name == "tiny_shakespeare":
-        return [read_text(path)], _shown(path)
+        return [read_text(path)], shown(path)
     rows = [line.split("\t") for _, line in read_lines(path)][1:]  # a header
     documents = [tang_poem_document(r[0], r[2]) for r in rows if len(r) == 3]
-    return documents, _shown(path)
-
-
-def _shown(path):
-    """`path` relative to the repository when it lies beside it (the shared
-    data: `../shared/...`), else as it is (the Keras cache)."""
-    try:
-        return str(Path("..") / Path(path).resolve().relative_to(_REPOSITORY.parent))
-    except ValueError:
-        return str(path)
+    return documents, shown(path)
 
 
 def default_directory(filename):
-    """`../shared/data/language_modeling` (from the working directory or the
-    repository) if it holds `filename`, else None."""
-    for base in (Path.cwd(), _REPOSITORY):
-        candidate = (base / ".." / "shared" / "data" / "language_modeling").resolve()
-        if (candidate / filename).is_file():
-            return candidate
-    return None
+    """`../shared/data/language_modeling` if it holds `filename`, else None."""
+    return shared_data_directory("language_modeling", filename)
 
 
 def download_dataset(name):

@@ -18,6 +18,7 @@ raises a `ValueError` naming the file, the order it was read in and the
 import os
 from pathlib import Path
 
+from applications.data.shared import shared_data_directory
 from applications.data.text_lines import read_lines
 
 MR_URL = (
@@ -32,14 +33,9 @@ _HEADER_TEXTS = {"sentence", "text", "review", "document", "content", "x"}
 
 
 def default_mr_directory():
-    """`../shared/data/classification` (from the working directory or the
-    repository) if it holds the MR files, else None (download)."""
-    repository = Path(__file__).resolve().parents[2]
-    for base in (Path.cwd(), repository):
-        candidate = (base / ".." / "shared" / "data" / "classification").resolve()
-        if (candidate / MR_FILES["positive"]).is_file():
-            return candidate
-    return None
+    """`../shared/data/classification` if it holds the MR files, else None
+    (download)."""
+    return shared_data_directory("classification", MR_FILES["positive"])
 
 
 def load_movie_review_polarity(data_dir=None, encoding="cp1252"):

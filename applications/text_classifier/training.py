@@ -260,6 +260,7 @@ def fine_tuned_from(preset):
 def load_examples(config):
     """The texts, labels and a description of the data `config` names."""
     from applications.data import text_classification
+    from applications.data.shared import shown
 
     if config.dataset == "mr":
         data_dir = config.data_dir or text_classification.default_mr_directory()
@@ -267,7 +268,7 @@ def load_examples(config):
         description = (
             "MR sentence polarity v1.0 (Pang & Lee 2005), "
             f"{len(texts)} sentences from "
-            + (_shown_path(data_dir) if data_dir else text_classification.MR_URL)
+            + (shown(data_dir) if data_dir else text_classification.MR_URL)
         )
         return texts, labels, description
     texts, labels = text_classification.load_labeled_tsv(
@@ -323,14 +324,6 @@ def load_labeled_split(config, path, label_names):
         message = str(error).rstrip(".")
         raise ValueError(f"{path}: {message} of the training data.") from None
     return texts, label_ids
-
-
-def _shown_path(path):
-    """`path` relative to the working directory when that is shorter."""
-    import os
-
-    relative = os.path.relpath(path)
-    return relative if len(relative) < len(str(path)) else str(path)
 
 
 def build_classifier(config, texts, label_names):
