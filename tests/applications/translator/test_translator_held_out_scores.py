@@ -5,21 +5,16 @@ recomputed scores are above the GRU + attention preset's recorded ones
 (docs/translator.md, "Transformer against GRU + attention")."""
 
 import functools
-import json
 
 import pytest
 
-from applications.common.presets import PRESETS_DIR
+from applications.common.presets import PRESETS_DIR, load_preset_metadata
 
 PRESETS = ("translator_tiny_en_zh", "translator_rnn_tiny_en_zh")
 
 
-def record(preset):
-    return json.loads((PRESETS_DIR / preset / "metadata.json").read_text("utf-8"))
-
-
 def test_presets_share_one_held_out_split():
-    transformer, rnn = (record(preset) for preset in PRESETS)
+    transformer, rnn = (load_preset_metadata(preset) for preset in PRESETS)
     for key in ("split_seed", "split_sizes", "training_data"):
         assert transformer[key] == rnn[key]
 
@@ -35,7 +30,7 @@ def held_out_scores(shared_data, preset):
     from applications.translator.evaluation import score_translator
     from applications.translator.task import Translator
 
-    metadata = record(preset)
+    metadata = load_preset_metadata(preset)
     sources, targets = load_translation_pairs(
         shared_data / "translation" / "eng-cmn.tsv"
     )
@@ -53,7 +48,7 @@ def held_out_scores(shared_data, preset):
 @pytest.mark.parametrize("preset", PRESETS)
 def test_held_out_scores_are_the_recorded_ones(shared_data, preset):
     scores = held_out_scores(shared_data, preset)
-    recorded = record(preset)["held_out_test"]
+    recorded = load_preset_metadata(preset)["held_out_test"]
     assert recorded["decoding"] == "greedy"
     assert scores["bleu"] == pytest.approx(recorded["bleu"], abs=0.3)
     assert scores["chrf"] == pytest.approx(recorded["chrf"], abs=0.3)
@@ -61,7 +56,7 @@ def test_held_out_scores_are_the_recorded_ones(shared_data, preset):
 
 def test_transformer_beats_the_rnn_on_the_held_out_split(shared_data):
     transformer = held_out_scores(shared_data, "translator_tiny_en_zh")
-    rnn = record("translator_rnn_tiny_en_zh")["held_out_test"]
+    rnn = load_preset_metadata("translator_rnn_tiny_en_zh")["held_out_test"]
     assert rnn["decoding"] == "greedy"
     assert transformer["bleu"] > 30
     assert transformer["bleu"] > rnn["bleu"]
