@@ -269,7 +269,8 @@ class TrainingConfig:
     )
     checkpoint: str | None = option(
         None,
-        "best-weights file (default: runs/<output name>/best.weights.h5)",
+        "best-weights file, outside --output (default: runs/<output name>/"
+        "best.weights.h5; runs/<output name>.run/ for an --output under runs/)",
         "run",
     )
     verbose: int = option(

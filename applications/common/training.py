@@ -38,6 +38,10 @@ class TrainingResult(typing.NamedTuple):
 def default_checkpoint_path(output, name="model"):
     """`runs/<preset name>/best.weights.h5`, beside (not inside) the preset.
 
+    A preset written under `runs/` itself (`--output runs/<name>`) would hold
+    that file, and a preset directory may hold nothing else: its checkpoint
+    goes beside it instead, `runs/<name>.run/best.weights.h5`.
+
     Args:
         output: the preset directory being trained, or None.
         name: the directory name under `runs/` when `output` is None.
@@ -45,9 +49,13 @@ def default_checkpoint_path(output, name="model"):
     Returns:
         `pathlib.Path` of the best-weights checkpoint.
     """
-    if output is not None:
-        name = Path(output).resolve().name
-    return Path("runs") / name / "best.weights.h5"
+    if output is None:
+        return Path("runs") / name / "best.weights.h5"
+    output = Path(output).resolve()
+    directory = Path("runs") / output.name
+    if directory.resolve().is_relative_to(output):
+        directory = output.parent / f"{output.name}.run"
+    return directory / "best.weights.h5"
 
 
 def backup_directory(checkpoint_path):
@@ -587,6 +595,16 @@ class TrainingRun:
             checkpoint = Path(
                 config.checkpoint or default_checkpoint_path(config.output)
             )
+            if config.output is not None and checkpoint.resolve().is_relative_to(
+                Path(config.output).resolve()
+            ):
+                raise ValueError(
+                    f"`checkpoint` (--checkpoint) {str(checkpoint)!r} is inside "
+                    f"`output` (--output) {config.output!r}, and a preset "
+                    "directory holds only the preset's files. Expected a "
+                    "checkpoint outside it (the default is "
+                    f"{str(default_checkpoint_path(config.output))!r})."
+                )
         backup_dir = backup_directory(checkpoint)
         check_run_files(checkpoint, backup_dir, config.resume, config.overwrite)
         return checkpoint, backup_dir

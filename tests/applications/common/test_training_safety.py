@@ -139,6 +139,49 @@ def test_resume_needs_a_place_for_the_backup():
         training.TrainingRun(config)
 
 
+def test_the_default_checkpoint_is_never_inside_the_preset(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    runs = tmp_path / "runs"
+    assert training.default_checkpoint_path("presets/vit") == (
+        runs / "vit" / "best.weights.h5"
+    ).relative_to(tmp_path)
+    # A preset written under runs/ keeps its checkpoint beside it, not inside.
+    assert training.default_checkpoint_path("runs/vit") == runs / "vit.run" / (
+        "best.weights.h5"
+    )
+    assert training.default_checkpoint_path("runs") == tmp_path / "runs.run" / (
+        "best.weights.h5"
+    )
+    assert training.default_checkpoint_path(None, "BERT") == (
+        runs / "BERT" / "best.weights.h5"
+    ).relative_to(tmp_path)
+
+
+def test_a_checkpoint_inside_the_output_is_named_before_training(
+    tmp_path, capsys, no_training
+):
+    output = tmp_path / "vit"
+    inside = output / "best.weights.h5"
+    command = ["train", "vit", *_data(tmp_path)["vit"], *TINY, "--output",
+               str(output), "--checkpoint", str(inside)]  # fmt: skip
+    assert main(command) == 1
+    error = capsys.readouterr().err
+    assert "--checkpoint" in error and "is inside `output` (--output)" in error, error
+    assert not output.exists()
+
+
+def test_a_preset_written_under_runs_is_saved(tmp_path, monkeypatch, capsys):
+    from applications.vision_transformer.task import VisionTransformer
+
+    monkeypatch.chdir(tmp_path)
+    command = ["train", "vit", *_data(tmp_path)["vit"], *TINY, "--epochs", "1",
+               "--output", "runs/vit_digits"]  # fmt: skip
+    assert main(command) == 0, capsys.readouterr().err
+    assert (tmp_path / "runs" / "vit_digits.run" / "best.weights.h5").is_file()
+    assert sorted(os.listdir(tmp_path / "runs")) == ["vit_digits", "vit_digits.run"]
+    VisionTransformer.from_preset(str(tmp_path / "runs" / "vit_digits"))
+
+
 def _batches():
     """Four batches of 8 (x, y) pairs."""
     import tensorflow as tf
