@@ -145,6 +145,18 @@ def test_report_lists_each_run_by_date_backends_command_and_recorded_conditions(
     assert "Whole run" not in page  # no wall time given
 
 
+def test_report_names_each_runs_cpu_when_runs_were_on_different_hosts():
+    def record(backend, processor):
+        machine = {"processor": processor, "accelerator": "none (CPU only)"}
+        return dict(DECODING_RECORD, backend=backend, machine=machine)
+
+    same = report.render([record("jax", "A"), record("torch", "A")], "run_all")
+    assert "- Machine: A, " in same and "CPU:" not in same
+    page = report.render([record("jax", "A"), record("torch", "B")], "run_all")
+    assert "- Machine: the CPU each run names below" in page
+    assert "(jax, torch). CPU: jax: A; torch: B.\n" in page
+
+
 def test_run_all_renders_the_page_from_saved_records_only(tmp_path):
     (tmp_path / "decoding_jax.json").write_text(json.dumps(DECODING_RECORD))
     page = tmp_path / "page.md"
