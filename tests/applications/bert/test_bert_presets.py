@@ -68,7 +68,7 @@ def _missed(text, answer, top_5):
 PHRASES = [
     ("How are [MASK]?", " you"),
     ("I don't [MASK] what you mean.", " know"),
-    _missed("Thank you very [MASK].", " much", "busy, long, late, interesting, good"),
+    ("Thank you very [MASK].", " much"),
 ]
 
 
