@@ -4,9 +4,9 @@ Every preset directory in `applications/presets/` holds its backbone's
 `config.json`; the backbone is rebuilt from it (random weights: speed does
 not depend on them), compiled with Adam and a mean-squared-error loss on its
 own output, and stepped with `train_on_batch` on a synthetic batch (token
-ids and all-ones padding masks for text inputs, normal noise for float
-inputs such as images). Throughput is reported in tokens/s (text: batch x
-length of every token-id input) or examples/s.
+ids, all-ones padding masks and all-zeros segment ids for text inputs,
+normal noise for float inputs such as images). Throughput is reported in
+tokens/s (text: batch x length of every token-id input) or examples/s.
 
 Run: KERAS_BACKEND=tensorflow python benchmarks/application_throughput.py
 """
@@ -73,6 +73,8 @@ def synthetic_batch(backbone, batch, length):
         if "int" in str(tensor.dtype):
             if "mask" in name:
                 inputs[name] = np.ones(shape, "int32")
+            elif "segment" in name:  # sentence A: in range for any segment count
+                inputs[name] = np.zeros(shape, "int32")
             else:
                 inputs[name] = rng.integers(1, vocabulary, shape).astype("int32")
                 tokens += int(np.prod(shape))

@@ -381,12 +381,18 @@ def _nanogpt(records):
     return (_table(header, rows) if rows else "No results.\n"), goals
 
 
+def _one_line(text):
+    """A message fit for one table cell: its first line, pipes escaped."""
+    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
+    return (lines[0] if lines else "?").replace("|", "\\|")
+
+
 def _throughput(records):
     rows = []
     for record in _by(records, "application_throughput"):
         for name, r in record["results"]["presets"].items():
             if "error" in r or "skipped" in r:
-                note = r.get("error") or r.get("skipped")
+                note = _one_line(r.get("error") or r.get("skipped"))
                 rows.append(
                     [name, record["backend"], _f(r.get("params"), 0)]
                     + ["–"] * 3

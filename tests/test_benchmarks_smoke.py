@@ -14,7 +14,13 @@ import pytest
 REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPOSITORY))
 
-from benchmarks import attention_layer, common, encoder_train_step, report  # noqa: E402
+from benchmarks import (  # noqa: E402
+    application_throughput,
+    attention_layer,
+    common,
+    encoder_train_step,
+    report,
+)
 
 TINY = dict(batch=2, length=8, d_model=16, heads=2, d_ff=32, vocab=50)
 DECODING_RECORD = {
@@ -111,6 +117,27 @@ def test_report_renders_goals_and_errors():
     assert "| cached decoding >= 5x recompute, same tokens (jax) | 10.0x" in page
     assert "attention_layer on torch: `boom`" in page
     assert "Whole run: 1.0 min." in page
+
+
+def test_a_preset_error_fills_one_table_cell():
+    error = "IndexError: index out of range | in self\n\nArguments received: ..."
+    record = {
+        "benchmark": "application_throughput",
+        "backend": "torch",
+        "results": {"presets": {"broken": {"error": error}}},
+    }
+    page = report.render([record], "run_all")
+    row = next(line for line in page.splitlines() if line.startswith("| broken |"))
+    assert row.endswith("| IndexError: index out of range \\| in self |"), row
+
+
+def test_throughput_steps_a_backbone_with_segment_ids():
+    backbone = application_throughput.build_backbone("bert_tiny_en")
+    assert "segment_ids" in backbone.input  # the case that once broke
+    result = application_throughput.measure(
+        "bert_tiny_en", application_throughput.QUICK, quick=True
+    )
+    assert "error" not in result and result["tokens_per_batch"] == 2 * 8
 
 
 def test_records_carry_the_date_and_the_conditions_given(tmp_path):
