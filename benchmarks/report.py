@@ -47,8 +47,12 @@ def _f(value, digits=1):
 
 
 def _table(header, rows):
+    """A markdown table; a `|` inside a cell is escaped so it stays one cell."""
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    lines += [
+        "| " + " | ".join(str(cell).replace("|", "\\|") for cell in row) + " |"
+        for row in rows
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -382,9 +386,9 @@ def _nanogpt(records):
 
 
 def _one_line(text):
-    """A message fit for one table cell: its first line, pipes escaped."""
+    """A message fit for one table cell: its first non-empty line."""
     lines = [line.strip() for line in str(text).splitlines() if line.strip()]
-    return (lines[0] if lines else "?").replace("|", "\\|")
+    return lines[0] if lines else "?"
 
 
 def _throughput(records):
