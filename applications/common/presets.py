@@ -139,7 +139,8 @@ def is_remote_handle(preset):
 
 
 def _unknown_preset_message(preset, cls):
-    known = sorted(builtin_presets(cls))
+    # A class may list more than its backbone's (a task, its subclasses').
+    known = sorted(builtin_presets(cls) if cls is None else cls.presets)
     owner = f" for {cls.__name__}" if cls is not None else ""
     return (
         f"Unknown preset{owner}: {preset!r} is neither a built-in preset name "

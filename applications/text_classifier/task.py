@@ -20,6 +20,7 @@ from applications.common.presets import (
     TASK_CONFIG_FILE,
     PresetMixin,
     builtin_presets,
+    classproperty,
     preset_config,
     resolve_preset,
 )
@@ -89,6 +90,16 @@ class TextClassifier(
     backbone_cls = TextClassifierBackbone
     preprocessor_cls = TextClassifierPreprocessor
     head_defaults = {"pooling": "mean", "dropout": 0.1}
+
+    @classproperty
+    def presets(cls):
+        """Built-in presets this class loads, as keras-hub's `Task.presets`:
+        its own and its subclasses' (e.g. `classifier_bert_tiny_mr` and the
+        masked-LM presets a `BertTextClassifier` fine-tunes)."""
+        presets = {}
+        for task_cls in _task_classes(cls).values():
+            presets.update(builtin_presets(task_cls))
+        return dict(sorted(presets.items()))
 
     @classmethod
     def from_preset(cls, preset, load_weights=None, **kwargs):

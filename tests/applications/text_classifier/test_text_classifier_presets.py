@@ -11,6 +11,8 @@ import pytest
 from classifier_helpers import LABEL_NAMES, TEXTS
 
 from applications import (
+    BertBackbone,
+    BertTextClassifier,
     TextClassifier,
     TextClassifierBackbone,
     TextClassifierPreprocessor,
@@ -110,8 +112,9 @@ def test_presets_load_on_another_backend(
 def test_unknown_preset_lists_the_known_ones():
     import applications.translator.backbone  # noqa: F401 (registers its presets)
 
-    with pytest.raises(ValueError, match=f"Known built-in presets: {SHIPPED}"):
+    with pytest.raises(ValueError, match="Known built-in presets: ") as error:
         TextClassifier.from_preset("classifier_huge_mr")
+    assert ", ".join(TextClassifier.presets) in str(error.value)
     with pytest.raises(ValueError, match="belongs to TranslatorBackbone"):
         TextClassifier.from_preset("translator_tiny_en_zh")
 
@@ -162,6 +165,20 @@ def test_shipped_preset_is_registered_with_its_record():
     assert registered["params"] == classifier.count_params()
     size = sum(p.stat().st_size for p in (PRESETS_DIR / SHIPPED).rglob("*"))
     assert size < 5e6  # a few MB at most
+
+
+def test_presets_list_the_fine_tuned_and_pretrained_ones_too():
+    """As keras-hub's `Task.presets`: a task lists its subclasses' presets,
+    so `TextClassifier.presets` names every preset its `from_preset` loads
+    (the fine-tuned classifier and the masked-LM encoders)."""
+    names = set(TextClassifier.presets)
+    assert {SHIPPED, FINE_TUNED, "bert_tiny_en"} <= names
+    assert names == set(TextClassifierBackbone.presets) | set(BertBackbone.presets)
+    assert set(BertTextClassifier.presets) == set(BertBackbone.presets)
+    assert SHIPPED not in BertTextClassifier.presets
+    assert TextClassifier.presets[FINE_TUNED]["metadata"]["task"] == (
+        "BertTextClassifier"
+    )
 
 
 @functools.cache
