@@ -558,7 +558,7 @@ LOADED_AS = r"Preset '.*{}' could not be loaded as a {} \(from its configs .*\):
 PRESETS = [
     Case("unknown preset", ValueError,
          r"Unknown preset for TextClassifier: 'classifier_huge_mr'.*"
-         r"Known built-in presets: classifier_tiny_mr",
+         r"Known built-in presets: .*classifier_bert_tiny_mr, classifier_tiny_mr",
          lambda c: TextClassifier.from_preset("classifier_huge_mr")),
     Case("another application's preset", ValueError,
          r"Preset 'translator_tiny_en_zh' belongs to TranslatorBackbone, not "
