@@ -3,7 +3,21 @@
 Shape legend: B batch, T sequence length, E `hidden_dim`.
 """
 
+import keras
+
 from keras_attention import layers
+
+
+@keras.saving.register_keras_serializable(package="applications")
+def gelu_approximate(x):
+    """GELU's tanh approximation, 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715
+    x^3))) (Hendrycks and Gimpel 2016): the activation of BERT's reference
+    code (google-research/bert, `modeling.gelu`) and of keras-hub's BERT."""
+    return keras.activations.gelu(x, approximate=True)
+
+
+# `activation` names the encoders accept: exact GELU (erf) or its tanh form.
+ACTIVATIONS = {"gelu": "gelu", "gelu_approximate": gelu_approximate}
 
 
 def encoder_blocks(
@@ -15,6 +29,7 @@ def encoder_blocks(
     normalize_first,
     dtype=None,
     kernel_initializer="glorot_uniform",
+    activation="gelu",
 ):
     """`num_layers` `TransformerEncoderBlock`s with GELU feed-forwards.
 
@@ -31,6 +46,8 @@ def encoder_blocks(
         dtype: dtype policy.
         kernel_initializer: initializer of the blocks' kernels (BERT's:
             truncated normal, standard deviation 0.02).
+        activation: the feed-forward activation, a name of `ACTIVATIONS`:
+            `"gelu"` (exact, with erf) or `"gelu_approximate"` (tanh).
 
     Returns:
         list of `keras_attention.layers.TransformerEncoderBlock`.
@@ -40,7 +57,7 @@ def encoder_blocks(
             num_heads=num_heads,
             intermediate_dim=intermediate_dim,
             dropout=dropout,
-            activation="gelu",
+            activation=ACTIVATIONS[activation],
             layer_norm_epsilon=layer_norm_epsilon,
             normalize_first=normalize_first,
             kernel_initializer=kernel_initializer,

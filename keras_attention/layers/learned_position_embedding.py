@@ -81,12 +81,18 @@ class LearnedPositionEmbedding(checks.AcceptsNestedLists, keras.layers.Layer):
             inputs.shape[1], self.sequence_length, start_index
         )
         shape = ops.shape(inputs)
-        # Positions clipped to the table: a no-op unless a traced start_index
-        # runs past it (the checks above caught every known one).
-        positions = ops.arange(shape[1]) + ops.cast(start_index, "int32")  # (T,)
-        positions = ops.clip(positions, 0, self.sequence_length - 1)
         table = ops.convert_to_tensor(self.position_embeddings)
-        embeddings = ops.take(table, positions, axis=0)  # (T, D)
+        length = inputs.shape[1]
+        if isinstance(start_index, int) and isinstance(length, int):
+            # Known and checked above: a slice, whose gradient is a pad
+            # rather than the scatter of a gather's (a training step's).
+            embeddings = ops.slice(table, (start_index, 0), (length, width))
+        else:
+            # Positions clipped to the table: a no-op unless a traced
+            # start_index runs past it (the checks caught every known one).
+            positions = ops.arange(shape[1]) + ops.cast(start_index, "int32")  # (T,)
+            positions = ops.clip(positions, 0, self.sequence_length - 1)
+            embeddings = ops.take(table, positions, axis=0)  # (T, D)
         return ops.broadcast_to(embeddings[None], shape)
 
     def compute_output_shape(self, input_shape):

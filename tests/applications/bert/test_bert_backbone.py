@@ -74,6 +74,40 @@ def test_outputs_are_named_and_shaped_as_keras_hub_bert():
     np.testing.assert_allclose(pooled, expected, atol=1e-5)
 
 
+def test_tanh_gelu_backbone_equals_keras_hub_bert_with_its_weights():
+    """keras-hub's BertBackbone (tanh GELU) is the reference: its weights,
+    copied by name into ours with `activation="gelu_approximate"`, give the
+    same outputs; the default exact GELU differs from it by little."""
+    keras.utils.set_random_seed(1)
+    peer = keras_hub.models.BertBackbone(**TINY)
+    peer_weights = {
+        weight.path.replace("transformer_layer_", "transformer_encoder_block_").replace(
+            "self_attention_layer/", "self_attention/"
+        ): weight
+        for weight in peer.weights
+    }
+    inputs = _inputs()
+    expected = peer(inputs)
+    outputs = {}
+    for activation in ("gelu_approximate", "gelu"):
+        ours = BertBackbone(**TINY, activation=activation)
+        assert sorted(weight.path for weight in ours.weights) == sorted(peer_weights)
+        for weight in ours.weights:
+            weight.assign(peer_weights[weight.path])
+        outputs[activation] = ours(inputs)
+    mask = inputs["padding_mask"].astype(bool)
+    for name in ("sequence_output", "pooled_output"):
+        reference = keras.ops.convert_to_numpy(expected[name])
+        tanh, exact = (
+            keras.ops.convert_to_numpy(outputs[activation][name])
+            for activation in ("gelu_approximate", "gelu")
+        )
+        if name == "sequence_output":  # padded positions: zeroed in ours
+            reference, tanh, exact = reference[mask], tanh[mask], exact[mask]
+        np.testing.assert_allclose(tanh, reference, atol=1e-5)
+        assert 0 < np.abs(exact - reference).max() < 1e-2
+
+
 def test_segment_ids_change_the_output_and_padding_does_not_leak():
     backbone = BertBackbone(**TINY)
     inputs = _inputs()
@@ -98,10 +132,13 @@ def test_without_segments_or_pooler():
 
 
 def test_config_round_trip():
-    backbone = BertBackbone(**TINY, num_segments=3, dropout=0.2)
+    backbone = BertBackbone(
+        **TINY, num_segments=3, dropout=0.2, activation="gelu_approximate"
+    )
     restored = BertBackbone.from_config(backbone.get_config())
     assert restored.get_config() == backbone.get_config()
     assert restored.num_segments == 3
+    assert restored.activation == "gelu_approximate"
 
 
 @pytest.mark.parametrize(
@@ -113,6 +150,8 @@ def test_config_round_trip():
         ({"num_segments": 1.5}, "`num_segments` must be a non-negative integer"),
         ({"use_pooler": "yes"}, "`use_pooler` must be True or False"),
         ({"dropout": 1.0}, r"`dropout` must be in \[0, 1\)"),
+        ({"activation": "relu"}, "`activation` must be one of .*'gelu_approximate'"),
+        ({"activation": ["gelu"]}, "`activation` must be one of"),
     ],
 )
 def test_bad_configs_are_refused(change, message):
