@@ -2,8 +2,9 @@
 
 The same small BERT (2 layers, 2 heads, hidden 128, intermediate 512,
 sequence length 128, BERT's vocabulary of 30,522 tokens, 2 segment types,
-pooler, dropout 0.1) is built as `applications.BertMaskedLM` over our
-`BertBackbone` and as `keras_hub.models.BertMaskedLM` over
+pooler, dropout 0.1, the tanh form of GELU in the feed-forwards, which
+keras-hub's BERT always takes) is built as `applications.BertMaskedLM` over
+our `BertBackbone` and as `keras_hub.models.BertMaskedLM` over
 `keras_hub.models.BertBackbone`, random weights, no preprocessor. Both are
 compiled alike (Adam 1e-4, sparse cross-entropy from logits, weighted
 masked-token accuracy) and stepped with `train_on_batch` on the same
@@ -73,8 +74,11 @@ def backbone_arguments(size):
 
 
 def build_ours(size):
-    # keras-hub's BertBackbone always has the pooler: ours keeps it too.
-    backbone = BertBackbone(**backbone_arguments(size), use_pooler=True)
+    # keras-hub's BertBackbone always has the pooler and the tanh GELU
+    # (its exact form costs ~8% more in the backward pass with JAX on a CPU).
+    backbone = BertBackbone(
+        **backbone_arguments(size), use_pooler=True, activation="gelu_approximate"
+    )
     return BertMaskedLM(backbone, preprocessor=None, name="ours")
 
 

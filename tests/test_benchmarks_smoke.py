@@ -19,6 +19,7 @@ from benchmarks import (  # noqa: E402
     attention_layer,
     common,
     encoder_train_step,
+    mlm_pretraining,
     report,
 )
 
@@ -138,6 +139,21 @@ def test_throughput_steps_a_backbone_with_segment_ids():
         "bert_tiny_en", application_throughput.QUICK, quick=True
     )
     assert "error" not in result and result["tokens_per_batch"] == 2 * 8
+
+
+def test_mlm_benchmark_steps_two_bert_of_the_same_configuration():
+    """Ours is built as keras-hub's BERT is: the same weights' shapes and
+    the tanh GELU, which keras-hub's always takes (the step times compare
+    like with like)."""
+    size = mlm_pretraining.QUICK
+    ours, peer = mlm_pretraining.build_ours(size), mlm_pretraining.build_keras_hub(size)
+    assert ours.backbone.activation == "gelu_approximate"
+    shapes = [tuple(w.shape) for w in ours.backbone.weights]
+    assert sorted(shapes) == sorted(tuple(w.shape) for w in peer.backbone.weights)
+    result = mlm_pretraining.run(size, repeats=1, warmup=1)
+    assert result["same_param_count"]
+    assert result["tokens_per_step"] == size["batch"] * size["length"]
+    assert result["ratio_ours_over_keras_hub"] > 0
 
 
 def test_records_carry_the_date_and_the_conditions_given(tmp_path):
