@@ -7,7 +7,11 @@ import keras
 import keras_hub
 
 from applications.bert.presets import backbone_presets
-from applications.common.checks import check_backbone_sizes, check_heads_divide
+from applications.common.checks import (
+    check_backbone_sizes,
+    check_choice,
+    check_heads_divide,
+)
 from applications.common.distribution import LayoutMapMixin
 from applications.common.encoder import ACTIVATIONS, encoder_blocks
 from applications.common.presets import PresetMixin, register_presets
@@ -227,13 +231,7 @@ def _check_config(config):
             "`use_pooler` must be True or False. Received: "
             f"use_pooler={config['use_pooler']!r}"
         )
-    if not isinstance(config["activation"], str) or (
-        config["activation"] not in ACTIVATIONS
-    ):
-        raise ValueError(
-            f"`activation` must be one of {sorted(ACTIVATIONS)} (exact GELU, "
-            f"or its tanh approximation). Received: activation={config['activation']!r}"
-        )
+    check_choice(config["activation"], "activation", tuple(ACTIVATIONS))
     if not 0.0 <= config["dropout"] < 1.0:
         raise ValueError(
             f"`dropout` must be in [0, 1). Received: dropout={config['dropout']!r}"
