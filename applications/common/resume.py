@@ -117,17 +117,26 @@ class TrainingBackup(keras.callbacks.BackupAndRestore):
         return epoch
 
     def _take_previous_if_unreadable(self):
-        """Takes the previous epoch's backup when the latest epoch count
-        cannot be read (killed while Keras wrote it, after the weights)."""
+        """Mends a backup whose latest epoch count cannot be read (killed
+        while Keras wrote it, after the weights): takes the previous epoch's
+        copy, or, for the first epoch (no copy yet), counts that epoch, whose
+        weights are whole and whose logs `state.json` already holds."""
         try:
             read_completed_epochs(self.directory)
             return
         except ValueError:
             previous = (self._prev_weights_path, self._prev_training_metadata_path)
-            if not all(Path(path).is_file() for path in previous):
+            if all(Path(path).is_file() for path in previous):
+                shutil.copyfile(self._prev_weights_path, self._weights_path)
+                shutil.copyfile(
+                    self._prev_training_metadata_path, self._training_metadata_path
+                )
+            elif not any(Path(path).exists() for path in previous) and (
+                len(read_state(self.directory)["logs"]) == 1
+            ):
+                write_json(self._training_metadata_path, {"epoch": 1, "batch": 0})
+            else:
                 raise
-        shutil.copyfile(self._prev_weights_path, self._weights_path)
-        shutil.copyfile(self._prev_training_metadata_path, self._training_metadata_path)
 
     def _restore_best(self):
         """The best score so far, for the checkpoint and early stopping."""

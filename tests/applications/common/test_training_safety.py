@@ -210,19 +210,19 @@ def _fit_options(tmp_path):
     )  # fmt: skip
 
 
-def _interrupt_after_two_epochs(monkeypatch, data, options):
-    """A fit that dies right after its second epoch's backup."""
+def _interrupt_after_two_epochs(monkeypatch, data, options, epochs=2):
+    """A fit that dies right after its second (or `epochs`-th) epoch's backup."""
     from applications.common.resume import TrainingBackup
 
     back_up = TrainingBackup.on_epoch_end
 
-    def killed_after_two(self, epoch, logs=None):
+    def killed_after(self, epoch, logs=None):
         back_up(self, epoch, logs)
-        if epoch == 1:
+        if epoch == epochs - 1:
             raise RuntimeError("killed")
 
     with monkeypatch.context() as patch:
-        patch.setattr(TrainingBackup, "on_epoch_end", killed_after_two)
+        patch.setattr(TrainingBackup, "on_epoch_end", killed_after)
         with pytest.raises(RuntimeError, match="killed"):
             training.fit_with_best_checkpoint(_model(0), data, **options)
 
@@ -292,6 +292,24 @@ def test_a_backup_killed_while_written_resumes_from_the_epoch_before(
     result = training.fit_with_best_checkpoint(_model(1), data, **options)
     assert result["resumed_from_epoch"] == 1 and trained == [2, 3, 4, 5]
     assert result["epochs_run"] == 5
+
+
+def test_a_first_epoch_count_killed_while_written_resumes_after_that_epoch(
+    tmp_path, monkeypatch
+):
+    # Keras writes the epoch count after the weights; killed while writing the
+    # first one, the backup has whole weights, a cut count and no older copy.
+    data, options = _batches(), _fit_options(tmp_path)
+    _interrupt_after_two_epochs(monkeypatch, data, options, epochs=1)
+    backup = tmp_path / "backup"
+    (backup / "training_metadata.json").write_text('{"epo')
+    assert not list(backup.glob("*.bkp"))
+    trained = _count_epochs(monkeypatch)
+    model = _model(1)
+    result = training.fit_with_best_checkpoint(model, data, **options)
+    assert result["resumed_from_epoch"] == 1 and trained == [2, 3, 4, 5]
+    steps = int(keras.ops.convert_to_numpy(model.optimizer.iterations))
+    assert steps == 4 * result["best_epoch"]  # the first epoch's optimizer came back
 
 
 def _dead_pid():
