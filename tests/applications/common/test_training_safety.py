@@ -210,8 +210,8 @@ def _fit_options(tmp_path):
     )  # fmt: skip
 
 
-def _interrupt_after_two_epochs(monkeypatch, data, options, epochs=2):
-    """A fit that dies right after its second (or `epochs`-th) epoch's backup."""
+def _interrupt_after_epochs(monkeypatch, data, options, epochs=2):
+    """A fit that dies right after the backup of its `epochs`-th epoch."""
     from applications.common.resume import TrainingBackup
 
     back_up = TrainingBackup.on_epoch_end
@@ -245,7 +245,7 @@ def test_an_interrupted_fit_resumes_from_its_last_completed_epoch(
     tmp_path, monkeypatch
 ):
     data, options = _batches(), _fit_options(tmp_path)
-    _interrupt_after_two_epochs(monkeypatch, data, options)
+    _interrupt_after_epochs(monkeypatch, data, options)
     state = json.loads((tmp_path / "backup" / "state.json").read_text())
     assert len(state["logs"]) == 2 and not state["finished"]
 
@@ -281,7 +281,7 @@ def test_a_backup_killed_while_written_resumes_from_the_epoch_before(
     tmp_path, monkeypatch
 ):
     data, options = _batches(), _fit_options(tmp_path)
-    _interrupt_after_two_epochs(monkeypatch, data, options)
+    _interrupt_after_epochs(monkeypatch, data, options)
     backup = tmp_path / "backup"
     (backup / "training_metadata.json").write_text('{"epo')  # cut mid-write
     stray = tmp_path / f".best.tmp-{_dead_pid()}.weights.h5"
@@ -300,7 +300,7 @@ def test_a_first_epoch_count_killed_while_written_resumes_after_that_epoch(
     # Keras writes the epoch count after the weights; killed while writing the
     # first one, the backup has whole weights, a cut count and no older copy.
     data, options = _batches(), _fit_options(tmp_path)
-    _interrupt_after_two_epochs(monkeypatch, data, options, epochs=1)
+    _interrupt_after_epochs(monkeypatch, data, options, epochs=1)
     backup = tmp_path / "backup"
     (backup / "training_metadata.json").write_text('{"epo')
     assert not list(backup.glob("*.bkp"))
@@ -308,6 +308,7 @@ def test_a_first_epoch_count_killed_while_written_resumes_after_that_epoch(
     model = _model(1)
     result = training.fit_with_best_checkpoint(model, data, **options)
     assert result["resumed_from_epoch"] == 1 and trained == [2, 3, 4, 5]
+    assert result["best_epoch"] > 1
     steps = int(keras.ops.convert_to_numpy(model.optimizer.iterations))
     assert steps == 4 * result["best_epoch"]  # the first epoch's optimizer came back
 
